@@ -1,0 +1,59 @@
+//! The command line: one module per subcommand, each a `run(args, &Global) -> Result<ExitCode>`.
+//! Only subcommands that work are listed here.
+
+use clap::{Args, Parser, Subcommand};
+use std::process::ExitCode;
+
+mod lint;
+mod sql;
+
+/// Proves a PostgreSQL -> Apache Flink -> Kafka pipeline works before anyone ships it.
+#[derive(Debug, Parser)]
+#[command(name = "cdc-harness", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand understands.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// More output (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Sql(sql::SqlArgs),
+    Lint(lint::LintArgs),
+}
+
+/// Logs go to stderr so that stdout stays machine-readable (`sql`, `lint --format json`).
+pub fn init_tracing(global: &Global) {
+    let default = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
+    match cli.command {
+        Command::Sql(args) => sql::run(args, &cli.global),
+        Command::Lint(args) => lint::run(args, &cli.global),
+    }
+}

@@ -1,0 +1,12 @@
+//! cdc-harness: proves a PostgreSQL -> Apache Flink -> Kafka pipeline works before anyone ships it.
+//!
+//! Data flows one way: [`scenario`] (parse, validate) -> [`sql`] (generate, lint) -> [`stack`]
+//! (containers) -> [`flink`] / [`postgres`] / [`kafka`] (clients) -> [`expect`] (compare) -> [`report`].
+
+pub mod cli;
+pub mod diagnostics;
+pub mod retry;
+pub mod scenario;
+pub mod secret;
+pub mod sql;
+pub mod stack;

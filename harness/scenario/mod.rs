@@ -1,0 +1,1 @@
+//! Scenario files: parsed and validated, with positions, before anything connects.

@@ -1,0 +1,1 @@
+//! Flink SQL: parsing connector DDL with positions, linting it, generating it from scenarios.

@@ -1,0 +1,3 @@
+//! The stack: PostgreSQL, a Kafka-protocol broker and a Flink session cluster in containers.
+
+pub mod images;
