@@ -72,11 +72,17 @@ async fn script_errors_name_the_statement_line_and_sqlstate() {
     let PgError::Script { line, statement, error, .. } = &err else { panic!("{err}") };
     assert_eq!((*statement, *line, error.code.as_str()), (3, 3, "42703"), "{err}");
     let shown = err.to_string();
-    assert!(shown.contains("statement 3 (line 3 of the SQL)") && shown.contains("42703"), "{shown}");
+    assert!(
+        shown.contains("statement 3 (line 3 of the SQL)") && shown.contains("42703"),
+        "{shown}"
+    );
 
-    let ok = run_script(&db, "INSERT INTO orders VALUES (1, 'a', 1), (2, 'b', 2); SELECT * FROM orders;")
-        .await
-        .unwrap();
+    let ok = run_script(
+        &db,
+        "INSERT INTO orders VALUES (1, 'a', 1), (2, 'b', 2); SELECT * FROM orders;",
+    )
+    .await
+    .unwrap();
     assert_eq!((ok.statements, ok.rows), (2, 4));
     assert!(cleanup.run(&admin, Duration::from_secs(10)).await.is_clean());
 }
@@ -92,31 +98,48 @@ async fn wait_succeeds_when_the_condition_turns_true_and_times_out_with_the_last
         run_script(&pg, "INSERT INTO orders VALUES (7, 'late', 70)").await.unwrap();
     });
     let started = std::time::Instant::now();
-    wait_until(&db, "SELECT count(*) FROM orders WHERE id = 7", Retry::with_timeout(Duration::from_secs(10)))
-        .await
-        .unwrap();
+    wait_until(
+        &db,
+        "SELECT count(*) FROM orders WHERE id = 7",
+        Retry::with_timeout(Duration::from_secs(10)),
+    )
+    .await
+    .unwrap();
     assert!(started.elapsed() >= Duration::from_millis(400));
     writer.await.unwrap();
-    wait_until(&db, "SELECT EXISTS (SELECT 1 FROM orders)", Retry::with_timeout(Duration::from_secs(1)))
-        .await
-        .unwrap();
+    wait_until(
+        &db,
+        "SELECT EXISTS (SELECT 1 FROM orders)",
+        Retry::with_timeout(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap();
 
-    let err = wait_until(&db, "SELECT count(*) FROM orders WHERE id > 100", Retry::with_timeout(Duration::from_millis(600)))
-        .await
-        .unwrap_err();
+    let err = wait_until(
+        &db,
+        "SELECT count(*) FROM orders WHERE id > 100",
+        Retry::with_timeout(Duration::from_millis(600)),
+    )
+    .await
+    .unwrap_err();
     let PgError::ConditionTimedOut { last, attempts, .. } = &err else { panic!("{err}") };
     assert_eq!(last, "0");
     assert!(*attempts > 1);
 
     // A table that does not exist yet is waited for; the timeout says why it never held.
-    let err = wait_until(&db, "SELECT count(*) FROM not_yet", Retry::with_timeout(Duration::from_millis(300)))
-        .await
-        .unwrap_err();
+    let err = wait_until(
+        &db,
+        "SELECT count(*) FROM not_yet",
+        Retry::with_timeout(Duration::from_millis(300)),
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("\"not_yet\" does not exist"), "{err}");
     // A condition that is not a boolean or count is a mistake, reported at once.
-    let err = wait_until(&db, "SELECT name FROM orders", Retry::with_timeout(Duration::from_secs(30)))
-        .await
-        .unwrap_err();
+    let err =
+        wait_until(&db, "SELECT name FROM orders", Retry::with_timeout(Duration::from_secs(30)))
+            .await
+            .unwrap_err();
     assert!(matches!(err, PgError::BadCondition { .. }), "{err}");
     assert!(cleanup.run(&admin, Duration::from_secs(10)).await.is_clean());
 }
@@ -139,9 +162,11 @@ async fn bulk_generators_touch_exactly_the_counted_rows_with_expected_values() {
     };
     assert_eq!(change.run(&db).await.unwrap(), 1000);
     assert_eq!(count(&db, "SELECT count(*) FROM orders").await, 1000);
-    let expected_sum: i64 = change.ids().map(|id| change.expected_row(id)["amount"].as_i64().unwrap()).sum();
+    let expected_sum: i64 =
+        change.ids().map(|id| change.expected_row(id)["amount"].as_i64().unwrap()).sum();
     assert_eq!(count(&db, "SELECT sum(amount)::int8 FROM orders").await, expected_sum);
-    let row = db.raw().query_one("SELECT id, name, amount FROM orders WHERE id = 42", &[]).await.unwrap();
+    let row =
+        db.raw().query_one("SELECT id, name, amount FROM orders WHERE id = 42", &[]).await.unwrap();
     let expected = change.expected_row(42);
     assert_eq!(row.get::<_, String>(1), expected["name"].as_str().unwrap());
     assert_eq!(row.get::<_, i64>(2), expected["amount"].as_i64().unwrap());
@@ -179,6 +204,9 @@ async fn connection_errors_name_the_server_and_hide_the_password() {
     );
     let err = PgClient::connect(&config).await.err().expect("nothing listens on port 1");
     let text = err.to_string();
-    assert!(text.starts_with("cannot connect to PostgreSQL at 127.0.0.1:1 (user app, database shop)"), "{text}");
+    assert!(
+        text.starts_with("cannot connect to PostgreSQL at 127.0.0.1:1 (user app, database shop)"),
+        "{text}"
+    );
     assert!(!text.contains("hunter2-pw") && !format!("{err:?}").contains("hunter2-pw"), "{text}");
 }

@@ -20,9 +20,10 @@ async fn pgoutput_slot_is_listed_with_retained_wal_then_dropped() {
     let admin = server.admin_client().await;
     let names = unique_names("pgoutput slot");
     let mut cleanup = Cleanup::default();
-    let db = PgClient::connect(&create_database(&admin, &names.database, &mut cleanup).await.unwrap())
-        .await
-        .unwrap();
+    let db =
+        PgClient::connect(&create_database(&admin, &names.database, &mut cleanup).await.unwrap())
+            .await
+            .unwrap();
     run_script(&db, "CREATE TABLE orders (id int PRIMARY KEY, note text);").await.unwrap();
     create_publication(&db, &names.publication, &["public.orders"]).await.unwrap();
     cleanup.own_publication(&names.database, &names.publication);
@@ -35,18 +36,27 @@ async fn pgoutput_slot_is_listed_with_retained_wal_then_dropped() {
     create_logical_slot(&db, &names.slot, "pgoutput").await.unwrap();
     cleanup.own_slot(&names.slot);
     let fresh = find_slot(&admin, &names.slot).await.unwrap().expect("slot listed");
-    run_script(&db, "INSERT INTO orders SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g;")
-        .await
-        .unwrap();
+    run_script(
+        &db,
+        "INSERT INTO orders SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g;",
+    )
+    .await
+    .unwrap();
 
     let slots = list_slots(&admin).await.unwrap();
     let slot = slots.iter().find(|s| s.name == names.slot).expect("slot in the full list");
     assert_eq!(slot.plugin.as_deref(), Some("pgoutput"));
-    assert_eq!((slot.slot_type.as_str(), slot.database.as_deref()), ("logical", Some(names.database.as_str())));
+    assert_eq!(
+        (slot.slot_type.as_str(), slot.database.as_deref()),
+        ("logical", Some(names.database.as_str()))
+    );
     assert!(!slot.active && slot.active_pid.is_none() && !slot.temporary);
     assert_eq!(slot.wal_status.as_deref(), Some("reserved"));
     let retained = slot.retained_wal_bytes.unwrap();
-    assert!(retained > 1_000_000 && retained > fresh.retained_wal_bytes.unwrap(), "{retained} bytes");
+    assert!(
+        retained > 1_000_000 && retained > fresh.retained_wal_bytes.unwrap(),
+        "{retained} bytes"
+    );
 
     // Reading the changes (not active: SQL functions release the slot) moves the flush LSN.
     db.raw()
@@ -155,7 +165,10 @@ async fn slot_streamed_by_a_walsender_is_dropped_after_terminating_it() {
         .get(0);
     assert_eq!(backend_type, "walsender");
 
-    assert!(matches!(drop_slot(&admin, &names.slot, false, TIMEOUT).await, Err(PgError::SlotActive { .. })));
+    assert!(matches!(
+        drop_slot(&admin, &names.slot, false, TIMEOUT).await,
+        Err(PgError::SlotActive { .. })
+    ));
     drop(db);
     // Cleanup owns the slot, terminates its walsender, drops it, then the database.
     let report = cleanup.run(&admin, TIMEOUT).await;
@@ -178,9 +191,10 @@ async fn cleanup_never_drops_what_the_harness_did_not_create() {
     let theirs = unique_names("someone else");
     // Someone else's database, slot and publication on the same server.
     let mut not_ours = Cleanup::default();
-    let their_db = PgClient::connect(&create_database(&admin, &theirs.database, &mut not_ours).await.unwrap())
-        .await
-        .unwrap();
+    let their_db =
+        PgClient::connect(&create_database(&admin, &theirs.database, &mut not_ours).await.unwrap())
+            .await
+            .unwrap();
     run_script(&their_db, "CREATE TABLE t (id int PRIMARY KEY);").await.unwrap();
     create_publication(&their_db, &theirs.publication, &["t"]).await.unwrap();
     create_logical_slot(&their_db, &theirs.slot, "pgoutput").await.unwrap();
@@ -202,7 +216,8 @@ async fn cleanup_never_drops_what_the_harness_did_not_create() {
         .filter(|n| *n == ours.slot || *n == theirs.slot)
         .collect();
     assert_eq!(mine, vec![theirs.slot.clone()]);
-    let left: Vec<String> = list_publications(&their_db).await.unwrap().into_iter().map(|p| p.name).collect();
+    let left: Vec<String> =
+        list_publications(&their_db).await.unwrap().into_iter().map(|p| p.name).collect();
     assert_eq!(left, vec![theirs.publication.clone()]);
 
     drop(their_db);

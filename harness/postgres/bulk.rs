@@ -76,7 +76,9 @@ impl ValueTemplate {
         match self {
             ValueTemplate::Text(template) => template.replace("{id}", &id.to_string()).into(),
             ValueTemplate::Int(n) => (*n).into(),
-            ValueTemplate::Linear { times, plus } => id.wrapping_mul(*times).wrapping_add(*plus).into(),
+            ValueTemplate::Linear { times, plus } => {
+                id.wrapping_mul(*times).wrapping_add(*plus).into()
+            }
         }
     }
 
@@ -89,12 +91,16 @@ impl ValueTemplate {
                     .enumerate()
                     .flat_map(|(i, literal)| {
                         let id_part = (i > 0).then(|| format!("({id})::text"));
-                        id_part.into_iter().chain(
-                            (!literal.is_empty()).then(|| quote_literal(literal)),
-                        )
+                        id_part
+                            .into_iter()
+                            .chain((!literal.is_empty()).then(|| quote_literal(literal)))
                     })
                     .collect();
-                if parts.is_empty() { "''".to_string() } else { parts.join(" || ") }
+                if parts.is_empty() {
+                    "''".to_string()
+                } else {
+                    parts.join(" || ")
+                }
             }
             ValueTemplate::Int(n) => n.to_string(),
             ValueTemplate::Linear { times, plus } => format!("({id}) * {times} + {plus}"),
@@ -141,7 +147,9 @@ impl BulkChange {
         if self.count == 0 {
             return Err(bad("count must be at least 1"));
         }
-        if self.start_id.checked_add(self.count as i64 - 1).is_none() || self.count > i64::MAX as u64 {
+        if self.start_id.checked_add(self.count as i64 - 1).is_none()
+            || self.count > i64::MAX as u64
+        {
             return Err(bad("the id range overflows a bigint"));
         }
         if self.batch_size == Some(0) {
@@ -196,7 +204,10 @@ impl BulkChange {
                     .iter()
                     .map(|(c, t)| format!("{} = {}", quote_ident(c), t.sql(&key)))
                     .collect();
-                format!("UPDATE {table} SET {} WHERE {key} BETWEEN {first} AND {last}", sets.join(", "))
+                format!(
+                    "UPDATE {table} SET {} WHERE {key} BETWEEN {first} AND {last}",
+                    sets.join(", ")
+                )
             }
             BulkOp::Delete => format!("DELETE FROM {table} WHERE {key} BETWEEN {first} AND {last}"),
         }
@@ -207,9 +218,10 @@ impl BulkChange {
     pub async fn run(&self, pg: &PgClient) -> Result<u64, PgError> {
         let mut affected = 0;
         for statement in self.statements()? {
-            affected += pg.raw().execute(statement.as_str(), &[]).await.map_err(|e| {
-                pg.error(format!("bulk {} on {}", self.op.as_str(), self.table), e)
-            })?;
+            affected +=
+                pg.raw().execute(statement.as_str(), &[]).await.map_err(|e| {
+                    pg.error(format!("bulk {} on {}", self.op.as_str(), self.table), e)
+                })?;
         }
         if affected != self.count {
             return Err(PgError::BulkShort {
@@ -280,7 +292,10 @@ mod tests {
             serde_json::Value::Object(row),
             serde_json::json!({"id": 12, "amount": 125, "name": "c-12's", "region": 3})
         );
-        assert_eq!(serde_json::Value::Object(spec(BulkOp::Delete).expected_row(12)), serde_json::json!({"id": 12}));
+        assert_eq!(
+            serde_json::Value::Object(spec(BulkOp::Delete).expected_row(12)),
+            serde_json::json!({"id": 12})
+        );
     }
 
     #[test]
@@ -306,6 +321,9 @@ mod tests {
         assert_eq!(s.start_id, 1);
         assert_eq!(s.columns["amount"], ValueTemplate::Linear { times: 2, plus: 0 });
         assert_eq!(s.columns["flag"], ValueTemplate::Int(1));
-        assert!(toml::from_str::<BulkChange>("table = \"t\"\nop = \"insert\"\ncount = 3\nnope = 1").is_err());
+        assert!(toml::from_str::<BulkChange>(
+            "table = \"t\"\nop = \"insert\"\ncount = 3\nnope = 1"
+        )
+        .is_err());
     }
 }

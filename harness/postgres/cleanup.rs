@@ -105,7 +105,10 @@ impl Cleanup {
     }
 }
 
-async fn drop_publication_in(admin: &PgClient, owned: &OwnedPublication) -> Result<Dropped, PgError> {
+async fn drop_publication_in(
+    admin: &PgClient,
+    owned: &OwnedPublication,
+) -> Result<Dropped, PgError> {
     if admin.config().database == owned.database {
         return publications::drop_publication(admin, &owned.name).await;
     }

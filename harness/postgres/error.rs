@@ -55,7 +55,10 @@ impl fmt::Display for ServerError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
-    #[error("cannot connect to PostgreSQL at {addr} (user {user}, database {database}): {}", describe(source))]
+    #[error(
+        "cannot connect to PostgreSQL at {addr} (user {user}, database {database}): {}",
+        describe(source)
+    )]
     Connect { addr: String, user: String, database: String, source: tokio_postgres::Error },
 
     #[error("invalid PostgreSQL URL {url}: {reason}")]
@@ -66,11 +69,19 @@ pub enum PgError {
     Sql { server: String, what: String, source: tokio_postgres::Error },
 
     /// A statement of user SQL (setup or step) failed; `line` is 1-based within the SQL text.
-    #[error("PostgreSQL at {server}: statement {statement} (line {line} of the SQL) failed: {error}")]
-    Script { server: String, line: usize, statement: usize, error: ServerError },
+    #[error(
+        "PostgreSQL at {server}: statement {statement} (line {line} of the SQL) failed: {error}"
+    )]
+    Script { server: String, line: usize, statement: usize, error: Box<ServerError> },
 
     #[error("PostgreSQL at {server}: condition `{query}` still not true after {:.1}s ({attempts} attempts); last result: {last}", elapsed.as_secs_f64())]
-    ConditionTimedOut { server: String, query: String, last: String, attempts: u32, elapsed: Duration },
+    ConditionTimedOut {
+        server: String,
+        query: String,
+        last: String,
+        attempts: u32,
+        elapsed: Duration,
+    },
 
     #[error("wait condition `{query}` must return one boolean or integer value, got {got}")]
     BadCondition { query: String, got: String },
@@ -81,8 +92,17 @@ pub enum PgError {
     #[error("invalid bulk change on {table}: {reason}")]
     BadBulkChange { table: String, reason: String },
 
-    #[error("bulk {op} on {table} affected {affected} rows, expected {expected} (ids {first}..={last})")]
-    BulkShort { table: String, op: &'static str, expected: u64, affected: u64, first: i64, last: i64 },
+    #[error(
+        "bulk {op} on {table} affected {affected} rows, expected {expected} (ids {first}..={last})"
+    )]
+    BulkShort {
+        table: String,
+        op: &'static str,
+        expected: u64,
+        affected: u64,
+        first: i64,
+        last: i64,
+    },
 
     #[error("replication slot `{slot}` is in use by process {pid}; stop its reader or drop it with terminate")]
     SlotActive { slot: String, pid: i32 },
@@ -95,7 +115,7 @@ impl PgError {
     /// The server's own error, when the failure came from PostgreSQL.
     pub fn server_error(&self) -> Option<ServerError> {
         match self {
-            PgError::Script { error, .. } => Some(error.clone()),
+            PgError::Script { error, .. } => Some((**error).clone()),
             PgError::Sql { source, .. } | PgError::Connect { source, .. } => {
                 source.as_db_error().map(ServerError::from_db)
             }

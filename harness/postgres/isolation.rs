@@ -25,7 +25,11 @@ pub async fn create_database(
 /// Drops a database the harness created. Its sessions are terminated and its logical slots
 /// dropped first (a slot keeps a database from being dropped, and a slot in a database the
 /// harness created can only be the scenario's).
-pub async fn drop_database(admin: &PgClient, name: &str, timeout: Duration) -> Result<Dropped, PgError> {
+pub async fn drop_database(
+    admin: &PgClient,
+    name: &str,
+    timeout: Duration,
+) -> Result<Dropped, PgError> {
     let exists = admin
         .raw()
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])

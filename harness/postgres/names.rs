@@ -69,7 +69,11 @@ pub fn sanitize(text: &str) -> String {
 }
 
 fn non_empty(text: String, fallback: &str) -> String {
-    if text.is_empty() { fallback.to_string() } else { text }
+    if text.is_empty() {
+        fallback.to_string()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,12 @@ pub async fn run_script(pg: &PgClient, text: &str) -> Result<ScriptSummary, PgEr
             Some(db) => {
                 let error = ServerError::from_db(db);
                 let (statement, line) = locate(text, error.position, summary.statements);
-                PgError::Script { server: pg.server().to_string(), line, statement, error }
+                PgError::Script {
+                    server: pg.server().to_string(),
+                    line,
+                    statement,
+                    error: Box::new(error),
+                }
             }
             None => pg.error("running SQL", e),
         }),

@@ -42,7 +42,11 @@ SELECT slot_name::text, plugin::text, slot_type, database::text, temporary, acti
        {wal_status}, {safe_wal_size}
 FROM pg_replication_slots";
 
-async fn query_slots(pg: &PgClient, filter: &str, name: Option<&str>) -> Result<Vec<SlotInfo>, PgError> {
+async fn query_slots(
+    pg: &PgClient,
+    filter: &str,
+    name: Option<&str>,
+) -> Result<Vec<SlotInfo>, PgError> {
     let modern = pg.server_version_num().await? >= 130000;
     let sql = LIST_SLOTS
         .replace("{wal_status}", if modern { "wal_status" } else { "NULL::text" })
@@ -95,7 +99,9 @@ pub fn validate_slot_name(name: &str) -> Result<(), PgError> {
     if name.len() > super::MAX_IDENTIFIER_LEN {
         return Err(invalid("it is longer than 63 characters"));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')) {
+    if let Some(c) =
+        name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+    {
         return Err(invalid(&format!(
             "`{c}` is not allowed: slot names may contain only lower-case letters, digits and `_`"
         )));
@@ -105,11 +111,18 @@ pub fn validate_slot_name(name: &str) -> Result<(), PgError> {
 
 /// Creates a logical slot in the connected database; returns its consistent point (LSN).
 /// Waits for transactions running anywhere on the server to finish, as PostgreSQL must.
-pub async fn create_logical_slot(pg: &PgClient, name: &str, plugin: &str) -> Result<String, PgError> {
+pub async fn create_logical_slot(
+    pg: &PgClient,
+    name: &str,
+    plugin: &str,
+) -> Result<String, PgError> {
     validate_slot_name(name)?;
     let row = pg
         .raw()
-        .query_one("SELECT lsn::text FROM pg_create_logical_replication_slot($1, $2)", &[&name, &plugin])
+        .query_one(
+            "SELECT lsn::text FROM pg_create_logical_replication_slot($1, $2)",
+            &[&name, &plugin],
+        )
         .await
         .map_err(|e| pg.error(format!("creating logical replication slot `{name}`"), e))?;
     Ok(row.get(0))

@@ -39,9 +39,9 @@ pub async fn wait_until(pg: &PgClient, query: &str, retry: Retry) -> Result<(), 
             match first_value(pg, query).await {
                 Ok(value) => match holds(query, value.as_deref()) {
                     Ok(true) => Ok(()),
-                    Ok(false) => Err(Attempt::Retry(Miss::NotYet(
-                        value.unwrap_or_else(|| "no row".into()),
-                    ))),
+                    Ok(false) => {
+                        Err(Attempt::Retry(Miss::NotYet(value.unwrap_or_else(|| "no row".into()))))
+                    }
                     Err(bad) => Err(Attempt::Fatal(Miss::Failed(bad))),
                 },
                 Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {

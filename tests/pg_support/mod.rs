@@ -48,7 +48,8 @@ pub async fn start_postgres() -> TestPg {
         .await
         .unwrap_or_else(|e| panic!("start {}:{}: {e}", LOCAL_IMAGE.0, LOCAL_IMAGE.1));
     let host_port = container.get_host_port_ipv4(port).await.expect("published port");
-    let admin = PgConfig::new("127.0.0.1", host_port, "postgres", Secret::new(PASSWORD), "postgres");
+    let admin =
+        PgConfig::new("127.0.0.1", host_port, "postgres", Secret::new(PASSWORD), "postgres");
     Retry::with_timeout(Duration::from_secs(30))
         .run(|| async { PgClient::connect(&admin).await.map(drop).map_err(Attempt::Retry) })
         .await
@@ -58,9 +59,7 @@ pub async fn start_postgres() -> TestPg {
 
 /// Names unique to one test run, so tests sharing a server never collide.
 pub fn unique_names(test: &str) -> IsolatedNames {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
     IsolatedNames::derive(test, &format!("{}{nanos:x}", std::process::id()))
 }
