@@ -286,7 +286,15 @@ fn artefacts_are_written_per_scenario_and_never_hold_a_password() {
         scenario.paths(),
         ["flink.sql", "postgres.sql", "records.jsonl", "flink-exceptions.txt"].map(|f| dir.join(f))
     );
-    assert_eq!(log, root.path().join("r1/containers/jobmanager.log"));
+    assert_eq!(log, root.path().join("r1/logs/jobmanager.log"));
+    // Logs the stack wrote itself, unredacted, are taken in and redacted in place.
+    let stack_log = run.logs_dir().join("cdch-abc-postgres.log");
+    std::fs::write(
+        &stack_log,
+        format!("ERROR: x\nSTATEMENT: CREATE ROLE r PASSWORD '{pg_password}'\n"),
+    )
+    .unwrap();
+    assert_eq!(run.adopt_logs(&run.logs_dir()).unwrap(), vec![stack_log.clone(), log.clone()]);
     let records = std::fs::read_to_string(dir.join("records.jsonl")).unwrap();
     assert_eq!(records, "{\"id\":1,\"note\":\"leaked ******\"}\n{\"id\":2}\n");
     let sql = std::fs::read_to_string(dir.join("flink.sql")).unwrap();
@@ -306,7 +314,7 @@ fn artefacts_are_written_per_scenario_and_never_hold_a_password() {
         assert!(!entry.file_name().unwrap().to_string_lossy().ends_with(".tmp"));
         files += 1;
     }
-    assert_eq!(files, 5);
+    assert_eq!(files, 6);
 }
 
 #[test]

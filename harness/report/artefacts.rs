@@ -1,5 +1,6 @@
 //! The artefact folder of a run: `<dir>/<run id>/<scenario>/` with what a person needs to see
-//! why a scenario failed, plus `<dir>/<run id>/containers/<service>.log`.
+//! why a scenario failed, plus the run's container logs in `<dir>/<run id>/logs/` (where the
+//! stack saves them when `artefacts_root` is the same `<dir>`).
 //!
 //! Every text goes through the run's [`Redactor`], and every file is written atomically (a
 //! temporary file in the same folder, then a rename), so a crash never leaves half a file.
@@ -86,13 +87,43 @@ impl RunArtefacts {
         Ok(ScenarioArtefacts { dir, redactor: Arc::clone(&self.redactor), written: Vec::new() })
     }
 
-    /// Saves a container's log (redacted) as `containers/<service>.log`; returns its path.
+    /// Where container logs go: `<dir>/<run id>/logs/`, the stack's own choice too.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.dir.join("logs")
+    }
+
+    /// Saves a container's log (redacted) as `logs/<service>.log`; returns its path.
     pub fn save_container_log(&self, service: &str, log: &[u8]) -> Result<PathBuf, ReportError> {
-        let dir = self.dir.join("containers");
+        let dir = self.logs_dir();
         create_dir(&dir)?;
         let path = dir.join(format!("{}.log", folder_name(service)));
         write_atomic(&path, self.redactor.redact(&String::from_utf8_lossy(log)).as_bytes())?;
         Ok(path)
+    }
+
+    /// Takes in the logs the stack saved into `folder` (e.g. [`Self::logs_dir`]): each file is
+    /// redacted into `logs/` (in place when `folder` is that one). A failed statement in a
+    /// PostgreSQL log, or a Flink log echoing connector options, may hold a password.
+    pub fn adopt_logs(&self, folder: &Path) -> Result<Vec<PathBuf>, ReportError> {
+        let read_error =
+            |path: &Path, source| ReportError::Read { path: path.to_path_buf(), source };
+        let entries = std::fs::read_dir(folder).map_err(|e| read_error(folder, e))?;
+        let dir = self.logs_dir();
+        create_dir(&dir)?;
+        let mut adopted = Vec::new();
+        for entry in entries {
+            let source = entry.map_err(|e| read_error(folder, e))?.path();
+            let Some(name) = source.file_name().filter(|_| source.is_file()) else { continue };
+            let text = std::fs::read(&source).map_err(|e| read_error(&source, e))?;
+            let target = dir.join(name);
+            write_atomic(
+                &target,
+                self.redactor.redact(&String::from_utf8_lossy(&text)).as_bytes(),
+            )?;
+            adopted.push(target);
+        }
+        adopted.sort();
+        Ok(adopted)
     }
 
     /// Redacts text the caller writes itself (e.g. the summary, if it quotes SQL).

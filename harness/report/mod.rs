@@ -25,6 +25,8 @@ use std::path::{Path, PathBuf};
 pub enum ReportError {
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
     #[error("cannot create the artefact folder {path}: {source}")]
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot render JUnit XML: {0}")]

@@ -4,8 +4,9 @@
 //! - `CDC_HARNESS_TEST_PG=postgres://user:password@host:port/postgres` uses a running server
 //!   (it must have `wal_level=logical` and free replication slots); tests only touch objects
 //!   whose names they derive themselves, so a shared server is fine.
-//! - Otherwise a container from the local PostgreSQL image is started with
-//!   `-c wal_level=logical`, one per test, removed when the test ends.
+//! - Otherwise a container from the local PostgreSQL image (`CDC_HARNESS_TEST_PG_IMAGE=name:tag`
+//!   overrides it) is started with `-c wal_level=logical`, one per test, removed when the test
+//!   ends. The image behaves like the official one (`POSTGRES_PASSWORD`, `postgres -c ...`).
 
 #![allow(dead_code)]
 
@@ -38,15 +39,20 @@ pub async fn start_postgres() -> TestPg {
         let admin = PgConfig::from_url(&url).expect("CDC_HARNESS_TEST_PG is a postgres:// URL");
         return TestPg { admin, _container: None };
     }
+    let image = std::env::var("CDC_HARNESS_TEST_PG_IMAGE")
+        .unwrap_or_else(|_| format!("{}:{}", LOCAL_IMAGE.0, LOCAL_IMAGE.1));
+    let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
     let port: ContainerPort = 5432.tcp();
-    let container = GenericImage::new(LOCAL_IMAGE.0, LOCAL_IMAGE.1)
+    let container = GenericImage::new(name, tag)
         .with_exposed_port(port)
         .with_env_var("POSTGRES_PASSWORD", PASSWORD)
+        // A throwaway cluster need not survive an OS crash; skipping initdb's fsync saves seconds.
+        .with_env_var("POSTGRES_INITDB_ARGS", "--no-sync")
         .with_cmd(["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=20"])
         .with_startup_timeout(Duration::from_secs(60))
         .start()
         .await
-        .unwrap_or_else(|e| panic!("start {}:{}: {e}", LOCAL_IMAGE.0, LOCAL_IMAGE.1));
+        .unwrap_or_else(|e| panic!("start {image}: {e}"));
     let host_port = container.get_host_port_ipv4(port).await.expect("published port");
     let admin =
         PgConfig::new("127.0.0.1", host_port, "postgres", Secret::new(PASSWORD), "postgres");
