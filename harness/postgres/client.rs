@@ -148,6 +148,17 @@ impl PgClient {
         PgError::Sql { server: self.server.clone(), what: what.into(), source }
     }
 
+    /// Whether `query` (taking the name as `$1`) finds the `what` called `name`.
+    pub(crate) async fn exists(
+        &self,
+        what: &str,
+        query: &str,
+        name: &str,
+    ) -> Result<bool, PgError> {
+        let row = self.client.query_opt(query, &[&name]).await;
+        Ok(row.map_err(|e| self.error(format!("looking up {what} `{name}`"), e))?.is_some())
+    }
+
     /// `server_version_num`, e.g. 150018: decides which catalog columns and syntax exist.
     pub async fn server_version_num(&self) -> Result<i32, PgError> {
         let row = self

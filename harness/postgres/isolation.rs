@@ -30,13 +30,7 @@ pub async fn drop_database(
     name: &str,
     timeout: Duration,
 ) -> Result<Dropped, PgError> {
-    let exists = admin
-        .raw()
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-        .await
-        .map_err(|e| admin.error(format!("looking up database `{name}`"), e))?
-        .is_some();
-    if !exists {
+    if !admin.exists("database", "SELECT 1 FROM pg_database WHERE datname = $1", name).await? {
         return Ok(Dropped::Absent);
     }
     for slot in slots::list_slots(admin).await? {

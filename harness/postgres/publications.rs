@@ -67,13 +67,7 @@ pub async fn create_publication(pg: &PgClient, name: &str, tables: &[&str]) -> R
 }
 
 pub async fn drop_publication(pg: &PgClient, name: &str) -> Result<Dropped, PgError> {
-    let exists = pg
-        .raw()
-        .query_opt("SELECT 1 FROM pg_publication WHERE pubname = $1", &[&name])
-        .await
-        .map_err(|e| pg.error(format!("looking up publication `{name}`"), e))?
-        .is_some();
-    if !exists {
+    if !pg.exists("publication", "SELECT 1 FROM pg_publication WHERE pubname = $1", name).await? {
         return Ok(Dropped::Absent);
     }
     match pg.raw().batch_execute(&format!("DROP PUBLICATION {}", quote_ident(name))).await {
