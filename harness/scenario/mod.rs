@@ -9,6 +9,7 @@
 mod embedded;
 mod error;
 mod model;
+pub mod pg_schema;
 mod raw;
 mod read;
 mod units;

@@ -1,1 +1,5 @@
 //! Flink SQL: parsing connector DDL with positions, linting it, generating it from scenarios.
+
+pub mod generate;
+pub mod rewrite;
+pub mod types;
