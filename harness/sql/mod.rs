@@ -1,1 +1,3 @@
 //! Flink SQL: parsing connector DDL with positions, linting it, generating it from scenarios.
+
+pub mod ddl;
