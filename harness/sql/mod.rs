@@ -1,5 +1,6 @@
 //! Flink SQL: parsing connector DDL with positions, linting it, generating it from scenarios.
 
+pub mod ddl;
 pub mod generate;
 pub mod rewrite;
 pub mod types;
