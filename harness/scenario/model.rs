@@ -317,6 +317,10 @@ pub struct Expectation {
     pub count: Option<u64>,
     /// Whether a record may arrive more than once (at-least-once sinks after a fault).
     pub allow_duplicates: bool,
+    /// For sinks without Kafka keys (kafka + json/debezium-json): changelog order is checked per
+    /// value of these fields, read from the JSON value (debezium-json: from `after`, or `before`
+    /// for deletes). Empty: records group by Kafka key, and unkeyed records form one group.
+    pub group_by: Vec<String>,
     /// How long to consume before giving up (defaults applied).
     pub timeout: Duration,
     /// After the expectation holds, keep consuming this long to catch extra records.

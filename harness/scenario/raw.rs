@@ -73,6 +73,7 @@ pub struct RawExpect {
     pub records: Option<S<Vec<S<RawRecord>>>>,
     pub count: Option<S<u64>>,
     pub allow_duplicates: Option<S<bool>>,
+    pub group_by: Option<S<Vec<String>>>,
     pub timeout: Option<S<String>>,
     pub quiet_period: Option<S<String>>,
 }

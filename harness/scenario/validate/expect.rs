@@ -68,11 +68,29 @@ pub fn expectation(
             None => cx.missing(span(raw), "records", "records = [ { key = { id = 1 }, value = { id = 1 } } ]"),
         }
     }
+    if let Some(g) = &e.group_by {
+        if mode != ExpectMode::Changelog {
+            cx.error(
+                "scenario/field-not-allowed",
+                span(g),
+                "`group_by` applies to `mode = \"changelog\"` only",
+                "remove it: other modes do not look at order",
+            );
+        } else if sink == Some(SinkKind::UpsertKafkaJson) {
+            cx.error(
+                "scenario/field-not-allowed",
+                span(g),
+                "upsert-kafka records are grouped by their Kafka key already",
+                "remove `group_by`",
+            );
+        }
+    }
     if cx.findings.len() > before {
         return None;
     }
     Some(Expectation {
         mode,
+        group_by: e.group_by.as_ref().map(|g| g.get_ref().clone()).unwrap_or_default(),
         records,
         count: e.count.as_ref().map(|c| *c.get_ref()),
         allow_duplicates: e.allow_duplicates.as_ref().is_some_and(|b| *b.get_ref()),
