@@ -64,12 +64,14 @@ pub fn read(file: &SourceFile, findings: &mut Vec<Finding>) -> Option<RawScenari
             "flink" => store(&mut raw.flink, piece(value, "[flink]", findings)),
             "timeouts" => store(&mut raw.timeouts, piece(value, "[timeouts]", findings)),
             "steps" => {
+                let before = findings.len();
                 raw.steps = array_of_tables(value, "steps", findings);
-                true
+                findings.len() == before
             }
             "expect" => {
+                let before = findings.len();
                 raw.expect = array_of_tables(value, "expect", findings);
-                true
+                findings.len() == before
             }
             _ => unreachable!("every top-level key is handled"),
         };

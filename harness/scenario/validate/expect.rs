@@ -225,13 +225,37 @@ fn json(cx: &mut Cx, value: &S<toml::Value>) -> Option<Value> {
         Err(what) => {
             cx.error(
                 "scenario/not-json",
-                Span::from(value.span()),
+                datetime_span(cx, value),
                 format!("{what} cannot be compared with JSON"),
                 "Flink's JSON writes TIMESTAMP as \"2024-01-31 12:00:00.5\", TIMESTAMP_LTZ as \"2024-01-31 12:00:00Z\", \
                  DATE as \"2024-01-31\": quote the value as it will arrive",
             );
             None
         }
+    }
+}
+
+/// The first date-time written inside `value`, found by its date (or time) text.
+fn datetime_span(cx: &Cx, value: &S<toml::Value>) -> Span {
+    let whole = Span::from(value.span());
+    let Some(dt) = first_datetime(value.get_ref()) else { return whole };
+    let needle = match (&dt.date, &dt.time) {
+        (Some(d), _) => d.to_string(),
+        (None, Some(t)) => t.to_string(),
+        _ => return whole,
+    };
+    match cx.file.slice(whole).find(&needle) {
+        Some(at) => Span::new(whole.start + at, whole.start + at + needle.len()),
+        None => whole,
+    }
+}
+
+fn first_datetime(value: &toml::Value) -> Option<&toml::value::Datetime> {
+    match value {
+        toml::Value::Datetime(d) => Some(d),
+        toml::Value::Array(items) => items.iter().find_map(first_datetime),
+        toml::Value::Table(t) => t.values().find_map(first_datetime),
+        _ => None,
     }
 }
 

@@ -57,7 +57,14 @@ fn verbatim(cx: &mut Cx, raw: &S<RawTable>, section: &str) -> Option<Option<crat
     Some(Some(cx.sql(sql)))
 }
 
+/// `None` when anything in [source] is wrong, so that rules depending on it stay quiet.
 pub fn source(cx: &mut Cx, raw: &S<RawTable>) -> Option<Source> {
+    let before = cx.findings.len();
+    let source = source_unchecked(cx, raw)?;
+    (cx.findings.len() == before).then_some(source)
+}
+
+fn source_unchecked(cx: &mut Cx, raw: &S<RawTable>) -> Option<Source> {
     if let Some(sql) = verbatim(cx, raw, "source")? {
         return Some(Source::Verbatim(sql));
     }
