@@ -364,3 +364,87 @@ pub fn declared_names(scenario: &Scenario) -> DeclaredNames {
     };
     DeclaredNames { slot, topic }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::generate::{generate, Target};
+
+    /// The generated source statement and its comments for a verbatim source.
+    fn rewrite(create: &str, dialect: Dialect) -> (String, Vec<String>) {
+        let text = format!(
+            "name = \"r\"\n[source]\nsql = '''\n{create}\n'''\n[sink]\nconnector = \"kafka\"\nformat = \"json\"\ntopic = \"t\"\n\
+             [[expect]]\nmode = \"count\"\ncount = 0\n"
+        );
+        let s = crate::scenario::parse(SourceFile::new("r.toml", text)).unwrap();
+        let sql = generate(&s, &Target::preview(&s), dialect, None).unwrap_or_else(|e| panic!("{}", e.render(false)));
+        (sql.source.sql.render(false), sql.source.comments.iter().map(|c| c.0.render(false)).collect())
+    }
+
+    #[test]
+    fn adds_isolation_options_after_the_last_one_with_its_indentation() {
+        let (sql, comments) = rewrite(
+            "CREATE TABLE s (id INT) WITH (\n    'connector' = 'postgres-cdc',\n    'hostname' = 'postgres',\n    'port' = '5432'\n);",
+            Dialect::Flink,
+        );
+        assert!(
+            sql.contains("    'port' = '5432',\n    'database-name' = 'harness',\n    'username' = 'harness',\n"),
+            "{sql}"
+        );
+        assert!(sql.ends_with("    'slot.name' = 'r',\n    'debezium.publication.name' = 'r_pub'\n);"), "{sql}");
+        // hostname and port already point at the target: nothing to list for them.
+        assert!(!comments.iter().any(|c| c.contains("'hostname'") || c.contains("'port'")), "{comments:?}");
+        assert!(comments.contains(&"added: 'slot.name' = 'r'".to_string()), "{comments:?}");
+    }
+
+    #[test]
+    fn one_line_with_clauses_get_one_line_additions() {
+        let (sql, _) = rewrite("CREATE TABLE s (id INT) WITH ('connector' = 'cdc-postgres')", Dialect::Flink);
+        assert_eq!(
+            sql,
+            "CREATE TABLE s (id INT) WITH ('connector' = 'postgres-cdc', 'hostname' = 'postgres', 'port' = '5432', \
+             'database-name' = 'harness', 'username' = 'harness', 'password' = '******', 'slot.name' = 'r', \
+             'debezium.publication.name' = 'r_pub');"
+        );
+    }
+
+    #[test]
+    fn removing_neighbouring_options_keeps_the_commas_right() {
+        let kafka = |opts: &str| format!("CREATE TABLE s (id INT) WITH ({opts});");
+        let cases = [
+            (
+                "'properties.security.protocol' = 'SSL', 'properties.ssl.a' = 'x', 'connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'properties.bootstrap.servers' = 'kafka:9092'",
+                "'connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'properties.bootstrap.servers' = 'kafka:9092'",
+            ),
+            (
+                "'connector' = 'kafka', 'properties.sasl.a' = 'x', 'properties.sasl.b' = 'y', 'topic' = 't', 'format' = 'json', 'properties.bootstrap.servers' = 'kafka:9092'",
+                "'connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'properties.bootstrap.servers' = 'kafka:9092'",
+            ),
+            (
+                "'connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'properties.bootstrap.servers' = 'kafka:9092', 'properties.ssl.x' = 'z'",
+                "'connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'properties.bootstrap.servers' = 'kafka:9092'",
+            ),
+        ];
+        for (before, after) in cases {
+            let (sql, comments) = rewrite(&kafka(before), Dialect::Flink);
+            assert_eq!(sql, kafka(after), "from {before}");
+            assert!(comments.iter().all(|c| c.starts_with("removed: ")), "{comments:?}");
+        }
+    }
+
+    #[test]
+    fn repeated_keys_rewrite_the_last_one_which_flink_keeps() {
+        let (sql, _) = rewrite(
+            "CREATE TABLE s (id INT) WITH ('connector' = 'jdbc', 'url' = 'jdbc:postgresql://a/b', 'url' = 'jdbc:postgresql://c/d')",
+            Dialect::Flink,
+        );
+        assert!(sql.contains("'url' = 'jdbc:postgresql://a/b', 'url' = 'jdbc:postgresql://postgres:5432/harness'"), "{sql}");
+    }
+
+    #[test]
+    fn the_aiven_dialect_writes_console_names() {
+        let (sql, comments) = rewrite("CREATE TABLE s (id INT) WITH ('connector' = 'jdbc', 'url' = 'x')", Dialect::Aiven);
+        assert!(sql.contains("'connector' = 'JDBC'"), "{sql}");
+        assert!(comments[0].contains("(the Aiven console's name)"), "{comments:?}");
+    }
+}
