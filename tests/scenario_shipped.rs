@@ -1,6 +1,7 @@
 //! The scenarios shipped in scenarios/ load into what the run engine expects of them.
 
 use cdc_harness::scenario::{self, ExpectMode, RecordValue, Scenario, Sink, SinkKind, Source, StepKind};
+use cdc_harness::sql::generate::{generate, Dialect, Target};
 use std::path::PathBuf;
 
 fn load(name: &str) -> Scenario {
@@ -8,13 +9,18 @@ fn load(name: &str) -> Scenario {
     scenario::load(&path).unwrap_or_else(|e| panic!("{}", e.render(false)))
 }
 
+fn bounded(name: &str) -> bool {
+    let s = load(name);
+    generate(&s, &Target::preview(&s), Dialect::Flink, None).unwrap().source_is_bounded()
+}
+
 #[test]
 fn jdbc_scenarios_are_bounded_and_cdc_ones_stream() {
-    for name in ["jdbc-kafka-json", "jdbc-upsert-kafka", "jdbc-types"] {
-        assert!(load(name).source_is_bounded(), "{name}");
+    for name in ["jdbc-kafka-json", "jdbc-upsert-kafka", "jdbc-types", "seed-guide-jdbc"] {
+        assert!(bounded(name), "{name}");
     }
-    for name in ["cdc-upsert-kafka", "cdc-debezium-full", "cdc-debezium-default", "cdc-types", "cdc-bulk-inserts"] {
-        assert!(!load(name).source_is_bounded(), "{name}");
+    for name in ["cdc-upsert-kafka", "cdc-debezium-full", "cdc-debezium-default", "cdc-types", "cdc-bulk-inserts", "seed-guide-cdc"] {
+        assert!(!bounded(name), "{name}");
     }
 }
 

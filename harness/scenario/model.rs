@@ -28,12 +28,6 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// `bounded` when the source reads a snapshot and the job ends (JDBC scan): the run engine waits
-    /// for FINISHED instead of RUNNING.
-    pub fn source_is_bounded(&self) -> bool {
-        self.source.connector() == Some(SourceConnector::Jdbc)
-    }
-
     /// The index of the step that starts the job; without one the job starts before the first step.
     pub fn job_start_step(&self) -> Option<usize> {
         self.steps.iter().position(|s| matches!(s.kind, StepKind::Job(JobAction::Start)))

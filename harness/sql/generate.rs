@@ -190,9 +190,16 @@ pub struct GeneratedSql {
     /// The Flink tables as the SQL refers to them (quoted), for the run engine's reports.
     pub source_table: String,
     pub sink_table: String,
+    /// The source's connector (verbatim SQL included), when it is one the harness knows.
+    pub source_connector: Option<SourceConnector>,
 }
 
 impl GeneratedSql {
+    /// A JDBC source is a bounded scan: the job ends, so `run` waits for FINISHED, not RUNNING.
+    pub fn source_is_bounded(&self) -> bool {
+        self.source_connector == Some(SourceConnector::Jdbc)
+    }
+
     /// A commented script for people.
     pub fn render(&self, show_secrets: bool) -> String {
         let mut out = String::new();
@@ -335,6 +342,7 @@ pub fn generate(
         insert,
         source_table: source_ref,
         sink_table: sink_ref,
+        source_connector,
     })
 }
 
