@@ -1,3 +1,4 @@
 //! Flink SQL: parsing connector DDL with positions, linting it, generating it from scenarios.
 
+pub mod catalog;
 pub mod ddl;
