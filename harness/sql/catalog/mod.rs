@@ -55,7 +55,10 @@ impl ConnectorSpec {
     }
 
     pub fn passthrough_prefix(&self, key: &str) -> Option<&str> {
-        self.passthrough.iter().map(String::as_str).find(|p| key.starts_with(p) && key.len() > p.len())
+        self.passthrough
+            .iter()
+            .map(String::as_str)
+            .find(|p| key.starts_with(p) && key.len() > p.len())
     }
 }
 
@@ -198,9 +201,7 @@ impl Catalog {
     pub fn connector(&self, name: &str, major: Option<&str>) -> Option<&ConnectorSpec> {
         let mut versions = self.connectors.iter().filter(|c| c.connector == name);
         match major {
-            Some(v) => {
-                versions.clone().find(|c| c.version == v).or_else(|| versions.next_back())
-            }
+            Some(v) => versions.clone().find(|c| c.version == v).or_else(|| versions.next_back()),
             None => versions.next_back(),
         }
     }
@@ -227,7 +228,11 @@ mod tests {
         for spec in c.connectors.iter() {
             for group in spec.one_of.iter().chain(&spec.exclusive).chain(&spec.all_or_none) {
                 for key in group {
-                    assert!(spec.option(key).is_some(), "{}: group names unknown {key}", spec.connector);
+                    assert!(
+                        spec.option(key).is_some(),
+                        "{}: group names unknown {key}",
+                        spec.connector
+                    );
                 }
             }
             for r in &spec.requires {
