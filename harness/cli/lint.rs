@@ -146,7 +146,7 @@ mod tests {
         let src = SourceFile::new("t.sql", "x");
         let w = Finding::warning("a/b", Span::new(0, 1), "w");
         let e = Finding::error("a/c", Span::new(0, 1), "e");
-        assert_eq!(exit_code(&[w.clone()]), 0);
+        assert_eq!(exit_code(std::slice::from_ref(&w)), 0);
         assert_eq!(exit_code(&[w.clone(), e.clone()]), 1);
         assert!(render_human(&src, &[w.clone(), e], false).ends_with("t.sql: 1 error, 1 warning\n"));
         assert!(render_human(&src, &[], false).ends_with("t.sql: 0 errors, 0 warnings\n"));

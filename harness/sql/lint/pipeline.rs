@@ -7,9 +7,13 @@ use crate::sql::catalog::{Catalog, Changelog, Role};
 use crate::sql::ddl::{
     ColumnKind, CreateTable, DataType, Insert, ObjectName, ParsedScript, SelectItem,
 };
+use std::collections::HashMap;
 
 pub fn check(parsed: &ParsedScript, tables: &[Resolved<'_>], out: &mut Vec<Finding>) {
-    let find = |name: &ObjectName| tables.iter().rev().find(|r| r.table.name.base() == name.base());
+    // The last declaration of a name wins, as when the statements run in order.
+    let by_name: HashMap<&str, &Resolved<'_>> =
+        tables.iter().map(|r| (r.table.name.base(), r)).collect();
+    let find = |name: &ObjectName| by_name.get(name.base()).copied();
     for insert in parsed.inserts() {
         let Some(target) = find(&insert.target) else { continue };
         if let Some(spec) = target.spec.filter(|s| s.role == Role::Source) {
