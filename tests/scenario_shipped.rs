@@ -32,6 +32,7 @@ fn the_seed_scenarios_are_verbatim_and_map_byte_for_byte() {
         let region = sql.region.expect("a ''' string maps to the file");
         assert_eq!(s.file.slice(region), sql.text);
         assert!(sql.text.trim_start().starts_with("CREATE TABLE"), "{name}");
+        assert_eq!(s.embedded_flink_sql().len(), 1, "{name}: the sink is structured");
     }
 }
 

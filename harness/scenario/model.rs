@@ -28,6 +28,20 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The Flink SQL written in the file itself (verbatim source and sink, `[flink] insert`), for
+    /// `lint`: each has its byte region in [`Scenario::file`] when it maps one to one.
+    pub fn embedded_flink_sql(&self) -> Vec<&EmbeddedSql> {
+        let source = match &self.source {
+            Source::Verbatim(sql) => Some(sql),
+            Source::Structured(_) => None,
+        };
+        let sink = match &self.sink {
+            Sink::Verbatim(sql) => Some(sql),
+            Sink::Structured(_) => None,
+        };
+        source.into_iter().chain(sink).chain(self.flink.insert.as_ref()).collect()
+    }
+
     /// The index of the step that starts the job; without one the job starts before the first step.
     pub fn job_start_step(&self) -> Option<usize> {
         self.steps.iter().position(|s| matches!(s.kind, StepKind::Job(JobAction::Start)))

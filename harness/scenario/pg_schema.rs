@@ -18,7 +18,7 @@ pub struct PgColumn {
     /// As written, such as `numeric(10, 2)` or `timestamp with time zone`.
     pub pg_type: String,
     pub not_null: bool,
-    /// Byte offset of the column name within the setup SQL.
+    /// Byte offset of the column name within the setup SQL (0 when read from the catalog).
     pub offset: usize,
 }
 
