@@ -30,7 +30,13 @@ fn findings(text: &str) -> Vec<(String, usize, usize, String, String)> {
             .iter()
             .map(|f| {
                 let lc = file.line_col(f.span.start);
-                (f.code.to_string(), lc.line, lc.column, f.message.clone(), f.help.clone().unwrap_or_default())
+                (
+                    f.code.to_string(),
+                    lc.line,
+                    lc.column,
+                    f.message.clone(),
+                    f.help.clone().unwrap_or_default(),
+                )
             })
             .collect(),
         Err(e) => panic!("{e}"),
@@ -106,7 +112,10 @@ fn bad_durations_explain_the_syntax() {
 
 #[test]
 fn structured_and_verbatim_source_cannot_be_combined() {
-    let text = BASE.replace("[source]\n", "[source]\nsql = '''CREATE TABLE t (id INT) WITH ('connector' = 'jdbc');'''\n");
+    let text = BASE.replace(
+        "[source]\n",
+        "[source]\nsql = '''CREATE TABLE t (id INT) WITH ('connector' = 'jdbc');'''\n",
+    );
     let (message, help) = one(&text, "scenario/both-forms", 5, 13);
     assert!(message.contains("`connector`, `table`, `columns`, `primary_key`"), "{message}");
     assert!(help.contains("keep either `sql`"), "{help}");
@@ -158,9 +167,12 @@ fn future_steps_parse_into_typed_variants() {
         "{BASE}\n[[steps]]\nfault = \"generate-wal\"\nsize = \"16MB\"\n\n[[steps]]\njob = \"stop-with-savepoint\"\n\n\
          [[steps]]\nverify_slot = \"inactive\"\nmax_retained_wal = \"64MB\"\ntimeout = \"10s\"\n"
     );
-    let s = scenario::parse(SourceFile::new("t.toml", text)).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let s = scenario::parse(SourceFile::new("t.toml", text))
+        .unwrap_or_else(|e| panic!("{}", e.render(false)));
     use scenario::{Fault, JobAction, SlotState, StepKind};
-    assert!(matches!(s.steps[0].kind, StepKind::Fault(Fault::GenerateWal { bytes }) if bytes == 16 << 20));
+    assert!(
+        matches!(s.steps[0].kind, StepKind::Fault(Fault::GenerateWal { bytes }) if bytes == 16 << 20)
+    );
     assert!(matches!(s.steps[1].kind, StepKind::Job(JobAction::StopWithSavepoint)));
     match &s.steps[2].kind {
         StepKind::VerifySlot(check) => {
@@ -174,7 +186,10 @@ fn future_steps_parse_into_typed_variants() {
 
 #[test]
 fn debezium_records_follow_what_flink_writes() {
-    let base = BASE.replace("connector = \"upsert-kafka\"", "connector = \"kafka\"\nformat = \"debezium-json\"");
+    let base = BASE.replace(
+        "connector = \"upsert-kafka\"",
+        "connector = \"kafka\"\nformat = \"debezium-json\"",
+    );
     let text = base.replace(
         "mode = \"count\"\ncount = 1",
         "mode = \"changelog\"\nrecords = [\n  { op = \"u\", before = { id = 1 }, after = { id = 1 } },\n]",
@@ -183,7 +198,10 @@ fn debezium_records_follow_what_flink_writes() {
     assert!(message.contains("never writes `op = \"u\"`"), "{message}");
     assert!(help.contains("two records"), "{help}");
 
-    let text = base.replace("mode = \"count\"\ncount = 1", "mode = \"changelog\"\nrecords = [{ op = \"d\", after = { id = 1 } }]");
+    let text = base.replace(
+        "mode = \"count\"\ncount = 1",
+        "mode = \"changelog\"\nrecords = [{ op = \"d\", after = { id = 1 } }]",
+    );
     let all = findings(&text);
     let codes: Vec<_> = all.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(codes, vec!["scenario/missing-field", "scenario/field-not-allowed"], "{all:#?}");
@@ -212,7 +230,10 @@ fn unquoted_dates_are_refused_with_flinks_format() {
 
 #[test]
 fn endpoint_options_are_the_harness_s_business() {
-    let text = BASE.replace("primary_key = [\"id\"]", "primary_key = [\"id\"]\noptions = { 'slot.name' = 's', 'hostname' = 'db' }");
+    let text = BASE.replace(
+        "primary_key = [\"id\"]",
+        "primary_key = [\"id\"]\noptions = { 'slot.name' = 's', 'hostname' = 'db' }",
+    );
     let (message, _) = one(&text, "scenario/managed-option", 8, 32);
     assert!(message.contains("'hostname'"), "{message}");
 }

@@ -5,8 +5,10 @@ use cdc_harness::scenario;
 use cdc_harness::sql::generate::{generate, Dialect, Target};
 use proptest::prelude::*;
 
-const VALID: [&str; 2] =
-    [include_str!("../scenarios/cdc-upsert-kafka.toml"), include_str!("../scenarios/seed-guide-cdc.toml")];
+const VALID: [&str; 2] = [
+    include_str!("../scenarios/cdc-upsert-kafka.toml"),
+    include_str!("../scenarios/seed-guide-cdc.toml"),
+];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]

@@ -1,11 +1,14 @@
 //! The scenarios shipped in scenarios/ load into what the run engine expects of them.
 
-use cdc_harness::scenario::{self, ExpectMode, RecordValue, Scenario, Sink, SinkKind, Source, StepKind};
+use cdc_harness::scenario::{
+    self, ExpectMode, RecordValue, Scenario, Sink, SinkKind, Source, StepKind,
+};
 use cdc_harness::sql::generate::{generate, Dialect, Target};
 use std::path::PathBuf;
 
 fn load(name: &str) -> Scenario {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
     scenario::load(&path).unwrap_or_else(|e| panic!("{}", e.render(false)))
 }
 
@@ -19,7 +22,14 @@ fn jdbc_scenarios_are_bounded_and_cdc_ones_stream() {
     for name in ["jdbc-kafka-json", "jdbc-upsert-kafka", "jdbc-types", "seed-guide-jdbc"] {
         assert!(bounded(name), "{name}");
     }
-    for name in ["cdc-upsert-kafka", "cdc-debezium-full", "cdc-debezium-default", "cdc-types", "cdc-bulk-inserts", "seed-guide-cdc"] {
+    for name in [
+        "cdc-upsert-kafka",
+        "cdc-debezium-full",
+        "cdc-debezium-default",
+        "cdc-types",
+        "cdc-bulk-inserts",
+        "seed-guide-cdc",
+    ] {
         assert!(!bounded(name), "{name}");
     }
 }

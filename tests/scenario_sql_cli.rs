@@ -25,15 +25,20 @@ fn seed_cdc_example_reports_the_missing_comma_at_its_toml_line() {
     let out = sql(&["tests/fixtures/scenarios/seed-cdc-missing-comma.toml"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("tests/fixtures/scenarios/seed-cdc-missing-comma.toml:19:51"), "{stderr}");
+    assert!(
+        stderr.contains("tests/fixtures/scenarios/seed-cdc-missing-comma.toml:19:51"),
+        "{stderr}"
+    );
     assert!(stderr.contains("[syntax/missing-comma]"), "{stderr}");
     // Line 19 of the file is the option after which the comma is missing.
-    let line = std::fs::read_to_string(root().join("tests/fixtures/scenarios/seed-cdc-missing-comma.toml"))
-        .unwrap()
-        .lines()
-        .nth(18)
-        .unwrap()
-        .to_string();
+    let line = std::fs::read_to_string(
+        root().join("tests/fixtures/scenarios/seed-cdc-missing-comma.toml"),
+    )
+    .unwrap()
+    .lines()
+    .nth(18)
+    .unwrap()
+    .to_string();
     assert!(line.trim_end().ends_with("'decoding.plugin.name' = 'your_decoding_plugin'"), "{line}");
     assert!(out.stdout.is_empty(), "no SQL is printed for a broken scenario");
 }
@@ -72,7 +77,11 @@ fn shipped_scenarios_print_only_redacted_passwords() {
         let stdout = text(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{}: {}", path.display(), text(&out.stderr));
         for line in stdout.lines().filter(|l| l.contains("'password'")) {
-            assert!(line.contains("'******'") && !line.contains("'harness'"), "{}: {line}", path.display());
+            assert!(
+                line.contains("'******'") && !line.contains("'harness'"),
+                "{}: {line}",
+                path.display()
+            );
         }
     }
 }
@@ -82,7 +91,11 @@ fn invalid_scenarios_exit_1_with_every_location() {
     let dir = std::env::temp_dir().join(format!("cdc-harness-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bad.toml");
-    std::fs::write(&file, "name = \"bad\"\n[source]\nconector = \"cdc\"\n[sink]\nconnector = \"kafak\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "name = \"bad\"\n[source]\nconector = \"cdc\"\n[sink]\nconnector = \"kafak\"\n",
+    )
+    .unwrap();
     let out = sql(&[file.to_str().unwrap()]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -96,6 +109,10 @@ fn invalid_scenarios_exit_1_with_every_location() {
 fn a_missing_file_is_a_clear_error() {
     let out = sql(&["no/such/scenario.toml"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("cannot read scenario no/such/scenario.toml"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot read scenario no/such/scenario.toml"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!Path::new("no").exists());
 }

@@ -44,8 +44,11 @@ fn generated_sql_matches_the_golden_files() {
             }
             match std::fs::read_to_string(&golden) {
                 Ok(want) if want == sql => {}
-                Ok(want) => failures.push(format!("{} differs:\n{}", golden.display(), diff(&want, &sql))),
-                Err(_) => failures.push(format!("{} is missing (run with UPDATE_GOLDEN=1)", golden.display())),
+                Ok(want) => {
+                    failures.push(format!("{} differs:\n{}", golden.display(), diff(&want, &sql)))
+                }
+                Err(_) => failures
+                    .push(format!("{} is missing (run with UPDATE_GOLDEN=1)", golden.display())),
             }
         }
     }
@@ -66,7 +69,12 @@ fn diff(want: &str, got: &str) -> String {
     for i in 0..w.len().max(g.len()) {
         let (a, b) = (w.get(i).copied(), g.get(i).copied());
         if a != b {
-            out.push(format!("line {}:\n  - {}\n  + {}", i + 1, a.unwrap_or("<none>"), b.unwrap_or("<none>")));
+            out.push(format!(
+                "line {}:\n  - {}\n  + {}",
+                i + 1,
+                a.unwrap_or("<none>"),
+                b.unwrap_or("<none>")
+            ));
         }
         if out.len() == 5 {
             break;

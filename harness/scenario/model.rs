@@ -241,7 +241,9 @@ impl Generator {
     pub fn statement(&self, n: u64) -> String {
         let fill = |t: &str| t.replace("{n}", &n.to_string());
         match self.change {
-            ChangeKind::Insert => format!("INSERT INTO {} VALUES {}", self.table, fill(&self.template)),
+            ChangeKind::Insert => {
+                format!("INSERT INTO {} VALUES {}", self.table, fill(&self.template))
+            }
             ChangeKind::Update => format!(
                 "UPDATE {} SET {} WHERE {}",
                 self.table,
@@ -261,7 +263,10 @@ impl Generator {
         let end = self.first + self.count;
         let step = self.per_transaction.max(1);
         (self.first..end).step_by(step as usize).map(move |start| {
-            (start..(start + step).min(end)).map(|n| self.statement(n)).collect::<Vec<_>>().join(";\n")
+            (start..(start + step).min(end))
+                .map(|n| self.statement(n))
+                .collect::<Vec<_>>()
+                .join(";\n")
         })
     }
 }
@@ -293,7 +298,9 @@ pub enum Fault {
     PauseBroker,
     UnpauseBroker,
     /// Write this many bytes of WAL (e.g. while the job is stopped).
-    GenerateWal { bytes: u64 },
+    GenerateWal {
+        bytes: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,9 +40,16 @@ pub fn find_table(sql: &str, table: &TableName) -> Option<PgTable> {
     found
 }
 
-fn create_table(sql: &str, tokens: &[Token], start: usize, wanted: &TableName) -> Option<(PgTable, usize)> {
+fn create_table(
+    sql: &str,
+    tokens: &[Token],
+    start: usize,
+    wanted: &TableName,
+) -> Option<(PgTable, usize)> {
     let mut i = start + 1;
-    while tokens.get(i).is_some_and(|t| ["temp", "temporary", "unlogged", "global", "local"].iter().any(|w| t.is_word(w))) {
+    while tokens.get(i).is_some_and(|t| {
+        ["temp", "temporary", "unlogged", "global", "local"].iter().any(|w| t.is_word(w))
+    }) {
         i += 1;
     }
     if !tokens.get(i)?.is_word("table") {
@@ -101,8 +108,18 @@ fn split_elements(tokens: &[Token], mut i: usize) -> Option<(Vec<&[Token]>, usiz
     None
 }
 
-const COLUMN_CONSTRAINTS: &[&str] =
-    &["constraint", "not", "null", "default", "primary", "unique", "check", "references", "generated", "collate"];
+const COLUMN_CONSTRAINTS: &[&str] = &[
+    "constraint",
+    "not",
+    "null",
+    "default",
+    "primary",
+    "unique",
+    "check",
+    "references",
+    "generated",
+    "collate",
+];
 
 fn element_into(sql: &str, element: &[Token], out: &mut PgTable) {
     let Some(first) = element.first() else { return };
@@ -141,11 +158,7 @@ fn element_into(sql: &str, element: &[Token], out: &mut PgTable) {
 
 fn parenthesized_names(element: &[Token]) -> Vec<String> {
     let Some(open) = element.iter().position(|t| t.text == "(") else { return Vec::new() };
-    element[open + 1..]
-        .iter()
-        .take_while(|t| t.text != ")")
-        .filter_map(|t| t.ident())
-        .collect()
+    element[open + 1..].iter().take_while(|t| t.text != ")").filter_map(|t| t.ident()).collect()
 }
 
 #[derive(Debug)]
@@ -197,17 +210,28 @@ fn lex(sql: &str) -> Vec<Token> {
             i += len;
         } else if c == b'$' && dollar_tag(rest).is_some() {
             let tag = dollar_tag(rest).unwrap_or_default();
-            let body_end = rest[tag.len()..].find(tag).map(|e| e + 2 * tag.len()).unwrap_or(rest.len());
+            let body_end =
+                rest[tag.len()..].find(tag).map(|e| e + 2 * tag.len()).unwrap_or(rest.len());
             i += body_end;
         } else if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
             let len = rest
                 .find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '$'))
                 .unwrap_or(rest.len());
-            tokens.push(Token { text: rest[..len].to_string(), quoted: false, start: i, end: i + len });
+            tokens.push(Token {
+                text: rest[..len].to_string(),
+                quoted: false,
+                start: i,
+                end: i + len,
+            });
             i += len;
         } else {
             let len = rest.chars().next().map(char::len_utf8).unwrap_or(1);
-            tokens.push(Token { text: rest[..len].to_string(), quoted: false, start: i, end: i + len });
+            tokens.push(Token {
+                text: rest[..len].to_string(),
+                quoted: false,
+                start: i,
+                end: i + len,
+            });
             i += len;
         }
     }
@@ -261,7 +285,8 @@ mod tests {
             CREATE TABLE other (id int);
         "#;
         let t = find_table(sql, &name("public", "orders")).unwrap();
-        let cols: Vec<_> = t.columns.iter().map(|c| (c.name.as_str(), c.pg_type.as_str(), c.not_null)).collect();
+        let cols: Vec<_> =
+            t.columns.iter().map(|c| (c.name.as_str(), c.pg_type.as_str(), c.not_null)).collect();
         assert_eq!(
             cols,
             vec![

@@ -13,9 +13,20 @@ pub const TOP_LEVEL_KEYS: &[&str] =
 
 /// `[source]` and `[sink]` share one serde struct; these are the fields each one documents, so
 /// that a did-you-mean never suggests a sink field for the source.
-const SOURCE_KEYS: &[&str] = &["connector", "table", "columns", "primary_key", "options", "name", "sql"];
-const SINK_KEYS: &[&str] =
-    &["connector", "topic", "format", "key_format", "value_format", "columns", "primary_key", "options", "name", "sql"];
+const SOURCE_KEYS: &[&str] =
+    &["connector", "table", "columns", "primary_key", "options", "name", "sql"];
+const SINK_KEYS: &[&str] = &[
+    "connector",
+    "topic",
+    "format",
+    "key_format",
+    "value_format",
+    "columns",
+    "primary_key",
+    "options",
+    "name",
+    "sql",
+];
 
 /// The sections that deserialized; `broken` names those that were present but wrong (already
 /// reported), so validation does not also call them missing.

@@ -49,7 +49,8 @@ fn number_unit_parts(text: &str) -> Result<Vec<(u64, &str)>, String> {
         if digits == 0 {
             return Err(format!("expected a number at `{rest}`"));
         }
-        let number: u64 = rest[..digits].parse().map_err(|_| "the number is too large".to_string())?;
+        let number: u64 =
+            rest[..digits].parse().map_err(|_| "the number is too large".to_string())?;
         rest = rest[digits..].trim_start();
         let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == ' ').unwrap_or(rest.len());
         parts.push((number, &rest[..unit_len]));

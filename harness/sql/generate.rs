@@ -280,7 +280,11 @@ pub fn generate(
     dialect: Dialect,
     catalog: Option<&PgTable>,
 ) -> Result<GeneratedSql, GenerateError> {
-    let fail = |findings: Vec<Finding>| GenerateError { file: scenario.file.clone(), findings, note: None };
+    let fail = |findings: Vec<Finding>| GenerateError {
+        file: scenario.file.clone(),
+        findings,
+        note: None,
+    };
     let mut header = vec![
         format!("Scenario `{}`: {}", scenario.name, dialect_line(dialect)),
         format!(
@@ -298,7 +302,12 @@ pub fn generate(
         Source::Structured(s) => {
             let shape = source_shape(scenario, s, catalog).map_err(|f| fail(vec![f]))?;
             let sql = structured_source(s, &shape, target, dialect);
-            (GeneratedStatement { comments: Vec::new(), sql }, shape, Some(s.connector), quote_identifier(&s.flink_name))
+            (
+                GeneratedStatement { comments: Vec::new(), sql },
+                shape,
+                Some(s.connector),
+                quote_identifier(&s.flink_name),
+            )
         }
         Source::Verbatim(sql) => {
             let v = rewrite::verbatim_table(scenario, sql, rewrite::Role::Source, target, dialect)?;
@@ -312,7 +321,11 @@ pub fn generate(
         Sink::Structured(s) => {
             let shape = sink_shape(s, &source_shape).map_err(|f| fail(vec![f]))?;
             let sql = structured_sink(s, &shape, target);
-            (GeneratedStatement { comments: Vec::new(), sql }, shape, quote_identifier(&s.flink_name))
+            (
+                GeneratedStatement { comments: Vec::new(), sql },
+                shape,
+                quote_identifier(&s.flink_name),
+            )
         }
         Sink::Verbatim(sql) => {
             let v = rewrite::verbatim_table(scenario, sql, rewrite::Role::Sink, target, dialect)?;
@@ -325,7 +338,8 @@ pub fn generate(
             sql: text(&terminated(insert.text.trim())),
         },
         None => {
-            let columns: Vec<String> = sink_shape.columns.iter().map(|(n, _)| quote_identifier(n)).collect();
+            let columns: Vec<String> =
+                sink_shape.columns.iter().map(|(n, _)| quote_identifier(n)).collect();
             let select = if columns.is_empty() { "*".to_string() } else { columns.join(", ") };
             GeneratedStatement {
                 comments: Vec::new(),
@@ -387,8 +401,13 @@ fn settings(scenario: &Scenario, connector: Option<SourceConnector>) -> Vec<Gene
         .collect()
 }
 
-fn source_shape(scenario: &Scenario, s: &StructuredSource, catalog: Option<&PgTable>) -> Result<TableShape, Finding> {
-    let declared_key = s.primary_key.as_ref().map(|k| k.iter().map(|c| c.value.clone()).collect::<Vec<_>>());
+fn source_shape(
+    scenario: &Scenario,
+    s: &StructuredSource,
+    catalog: Option<&PgTable>,
+) -> Result<TableShape, Finding> {
+    let declared_key =
+        s.primary_key.as_ref().map(|k| k.iter().map(|c| c.value.clone()).collect::<Vec<_>>());
     if let Some(columns) = &s.columns {
         return Ok(TableShape {
             columns: columns.iter().map(|c| (c.name.clone(), c.flink_type.clone())).collect(),
@@ -397,7 +416,9 @@ fn source_shape(scenario: &Scenario, s: &StructuredSource, catalog: Option<&PgTa
         });
     }
     let (table, origin, base) = match catalog {
-        Some(t) => (t.clone(), format!("Columns of {}: from the PostgreSQL catalog.", s.table), None),
+        Some(t) => {
+            (t.clone(), format!("Columns of {}: from the PostgreSQL catalog.", s.table), None)
+        }
         None => {
             let Some(setup) = &scenario.setup else {
                 return Err(no_columns(s, "the scenario has no [postgres] setup"));
@@ -405,25 +426,42 @@ fn source_shape(scenario: &Scenario, s: &StructuredSource, catalog: Option<&PgTa
             let Some(t) = find_table(&setup.text, &s.table) else {
                 return Err(no_columns(s, "the [postgres] setup SQL has no CREATE TABLE for it"));
             };
-            (t, format!("Columns of {}: from the [postgres] setup SQL's CREATE TABLE.", s.table), setup.region)
+            (
+                t,
+                format!("Columns of {}: from the [postgres] setup SQL's CREATE TABLE.", s.table),
+                setup.region,
+            )
         }
     };
     let mut columns = Vec::new();
     for c in &table.columns {
         let flink = pg_to_flink(&c.pg_type, s.connector).map_err(|why| {
-            let at = base.map(|r| Span::new(r.start + c.offset, r.start + c.offset + c.name.len())).unwrap_or(s.table.span);
-            Finding::error("sql/unmapped-type", at, why)
-                .with_help("list the source's columns, such as `columns = [\"id INT\", \"doc STRING\"]`")
+            let at = base
+                .map(|r| Span::new(r.start + c.offset, r.start + c.offset + c.name.len()))
+                .unwrap_or(s.table.span);
+            Finding::error("sql/unmapped-type", at, why).with_help(
+                "list the source's columns, such as `columns = [\"id INT\", \"doc STRING\"]`",
+            )
         })?;
         columns.push((c.name.clone(), flink));
     }
-    Ok(TableShape { columns, primary_key: declared_key.unwrap_or(table.primary_key), origin: Some(origin) })
+    Ok(TableShape {
+        columns,
+        primary_key: declared_key.unwrap_or(table.primary_key),
+        origin: Some(origin),
+    })
 }
 
 fn no_columns(s: &StructuredSource, why: &str) -> Finding {
-    Finding::error("sql/no-columns", s.table.span, format!("cannot tell the columns of {}: {why}", s.table))
-        .with_label("columns taken from PostgreSQL")
-        .with_help("add `columns = [\"id INT\", ...]` to [source], or create the table in [postgres] setup")
+    Finding::error(
+        "sql/no-columns",
+        s.table.span,
+        format!("cannot tell the columns of {}: {why}", s.table),
+    )
+    .with_label("columns taken from PostgreSQL")
+    .with_help(
+        "add `columns = [\"id INT\", ...]` to [source], or create the table in [postgres] setup",
+    )
 }
 
 fn sink_shape(s: &StructuredSink, source: &TableShape) -> Result<TableShape, Finding> {
@@ -437,12 +475,20 @@ fn sink_shape(s: &StructuredSink, source: &TableShape) -> Result<TableShape, Fin
         (None, _) => Vec::new(),
     };
     if s.kind == SinkKind::UpsertKafkaJson && primary_key.is_empty() {
-        return Err(Finding::error("sql/upsert-needs-key", s.span, "an upsert-kafka sink needs a primary key, and the source has none")
-            .with_help("add `primary_key = [\"id\"]` to [sink]"));
+        return Err(Finding::error(
+            "sql/upsert-needs-key",
+            s.span,
+            "an upsert-kafka sink needs a primary key, and the source has none",
+        )
+        .with_help("add `primary_key = [\"id\"]` to [sink]"));
     }
     if let Some(missing) = primary_key.iter().find(|k| !columns.iter().any(|(n, _)| n == *k)) {
-        return Err(Finding::error("sql/unknown-column", s.span, format!("primary key column `{missing}` is not a column of the sink"))
-            .with_help("list it in [sink] `columns`, or fix `primary_key`"));
+        return Err(Finding::error(
+            "sql/unknown-column",
+            s.span,
+            format!("primary key column `{missing}` is not a column of the sink"),
+        )
+        .with_help("list it in [sink] `columns`, or fix `primary_key`"));
     }
     Ok(TableShape { columns, primary_key, origin: None })
 }
@@ -498,7 +544,12 @@ fn create_table(name: &str, shape: &TableShape, with: WithClause) -> SqlText {
     sql
 }
 
-fn structured_source(s: &StructuredSource, shape: &TableShape, target: &Target, dialect: Dialect) -> SqlText {
+fn structured_source(
+    s: &StructuredSource,
+    shape: &TableShape,
+    target: &Target,
+    dialect: Dialect,
+) -> SqlText {
     let pg = &target.postgres;
     let mut with = WithClause(Vec::new());
     match s.connector {

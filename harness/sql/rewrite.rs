@@ -3,7 +3,10 @@
 //! each change listed as a comment above the statement. Everything else is kept byte for byte.
 
 use super::ddl::{self, CreateTable, TableOption};
-use super::generate::{upstream_connector, Comment, Dialect, GenerateError, GeneratedStatement, SqlText, TableShape, Target};
+use super::generate::{
+    upstream_connector, Comment, Dialect, GenerateError, GeneratedStatement, SqlText, TableShape,
+    Target,
+};
 use super::types::quote_string;
 use crate::diagnostics::{Finding, Severity, SourceFile, Span};
 use crate::scenario::{EmbeddedSql, Scenario, Sink, Source, SourceConnector};
@@ -67,7 +70,11 @@ pub fn verbatim_table(
     dialect: Dialect,
 ) -> Result<VerbatimTable, GenerateError> {
     let parsed = parse(scenario, sql, role.section());
-    let fail = |findings: Vec<Finding>| GenerateError { file: parsed.file.clone(), findings, note: parsed.note.clone() };
+    let fail = |findings: Vec<Finding>| GenerateError {
+        file: parsed.file.clone(),
+        findings,
+        note: parsed.note.clone(),
+    };
     let errors: Vec<Finding> =
         parsed.script.findings.iter().filter(|f| f.severity == Severity::Error).cloned().collect();
     if !errors.is_empty() {
@@ -83,10 +90,13 @@ pub fn verbatim_table(
                 at,
                 format!("[{}] `sql` must hold exactly one CREATE TABLE statement", role.section()),
             )
-            .with_help("put the INSERT in [flink] `insert`, and SET statements in [flink] `settings`")]));
+            .with_help(
+                "put the INSERT in [flink] `insert`, and SET statements in [flink] `settings`",
+            )]));
         }
     };
-    let connector = table.connector().map(|c| upstream_connector(&c.value).unwrap_or(&c.value).to_string());
+    let connector =
+        table.connector().map(|c| upstream_connector(&c.value).unwrap_or(&c.value).to_string());
     let changes = changes(parsed.file.text(), table, connector.as_deref(), target, dialect);
     let statement = apply(parsed.file.text(), table.span, &changes.edits);
     let shape = TableShape {
@@ -173,7 +183,13 @@ enum Part<'a> {
 }
 
 /// What to change, per connector. Only real changes are listed.
-fn changes(text: &str, table: &CreateTable, connector: Option<&str>, target: &Target, dialect: Dialect) -> Changes {
+fn changes(
+    text: &str,
+    table: &CreateTable,
+    connector: Option<&str>,
+    target: &Target,
+    dialect: Dialect,
+) -> Changes {
     let pg = &target.postgres;
     let mut wanted: Vec<(&str, Value)> = Vec::new();
     let mut removed_prefixes: &[&str] = &[];
@@ -185,7 +201,8 @@ fn changes(text: &str, table: &CreateTable, connector: Option<&str>, target: &Ta
             wanted.push(("username", Value::Plain(pg.username.clone())));
             wanted.push(("password", Value::Secret(pg.password.clone())));
             wanted.push(("slot.name", Value::Plain(target.slot_name.clone())));
-            wanted.push(("debezium.publication.name", Value::Plain(target.publication_name.clone())));
+            wanted
+                .push(("debezium.publication.name", Value::Plain(target.publication_name.clone())));
         }
         Some("jdbc") => {
             wanted.push(("url", Value::Plain(pg.jdbc_url())));
@@ -194,8 +211,12 @@ fn changes(text: &str, table: &CreateTable, connector: Option<&str>, target: &Ta
         }
         Some("kafka" | "upsert-kafka") => {
             wanted.push(("topic", Value::Plain(target.topic.clone())));
-            wanted.push(("properties.bootstrap.servers", Value::Plain(target.kafka_bootstrap.clone())));
-            removed_prefixes = &["properties.security.protocol", "properties.ssl.", "properties.sasl."];
+            wanted.push((
+                "properties.bootstrap.servers",
+                Value::Plain(target.kafka_bootstrap.clone()),
+            ));
+            removed_prefixes =
+                &["properties.security.protocol", "properties.ssl.", "properties.sasl."];
         }
         _ => {}
     }
@@ -253,12 +274,21 @@ fn changes(text: &str, table: &CreateTable, connector: Option<&str>, target: &Ta
             None => {
                 let Some(anchor) = last_kept(table, &removed) else { continue };
                 let mut replacement = SqlText::default();
-                replacement.push(&format!(",{}{} = ", separator_before(text, anchor), quote_string(key)));
+                replacement.push(&format!(
+                    ",{}{} = ",
+                    separator_before(text, anchor),
+                    quote_string(key)
+                ));
                 replacement.append(&value.literal());
                 changes.add(
                     Span::new(anchor.value_span.end, anchor.value_span.end),
                     replacement,
-                    comment(&[Part::Text("added: "), Part::Text(&quote_string(key)), Part::Text(" = "), Part::Value(value.clone())]),
+                    comment(&[
+                        Part::Text("added: "),
+                        Part::Text(&quote_string(key)),
+                        Part::Text(" = "),
+                        Part::Value(value.clone()),
+                    ]),
                 );
             }
         }
@@ -320,7 +350,10 @@ fn removals(table: &CreateTable, removed: &[usize]) -> Vec<Edit> {
 
 /// The statement's text with the edits spliced in (edits never overlap: options are distinct).
 fn apply(text: &str, statement: Span, edits: &[Edit]) -> SqlText {
-    let mut sorted: Vec<&Edit> = edits.iter().filter(|e| e.span.start >= statement.start && e.span.end <= statement.end).collect();
+    let mut sorted: Vec<&Edit> = edits
+        .iter()
+        .filter(|e| e.span.start >= statement.start && e.span.end <= statement.end)
+        .collect();
     sorted.sort_by_key(|e| (e.span.start, e.span.end));
     let mut out = SqlText::default();
     let mut cursor = statement.start;
@@ -351,11 +384,14 @@ pub fn declared_names(scenario: &Scenario) -> DeclaredNames {
     let real = |v: &str| (!v.contains('<') && !v.trim().is_empty()).then(|| v.to_string());
     let verbatim_option = |sql: &EmbeddedSql, section: &str, key: &str| {
         let parsed = parse(scenario, sql, section);
-        let value = parsed.script.tables().next().and_then(|t| t.option(key)).map(|o| o.value.clone());
+        let value =
+            parsed.script.tables().next().and_then(|t| t.option(key)).map(|o| o.value.clone());
         value.and_then(|v| real(&v))
     };
     let slot = match &scenario.source {
-        Source::Structured(s) => s.options.iter().rev().find(|o| o.key == "slot.name").and_then(|o| real(&o.value)),
+        Source::Structured(s) => {
+            s.options.iter().rev().find(|o| o.key == "slot.name").and_then(|o| real(&o.value))
+        }
         Source::Verbatim(sql) => verbatim_option(sql, "source", "slot.name"),
     };
     let topic = match &scenario.sink {
@@ -377,8 +413,12 @@ mod tests {
              [[expect]]\nmode = \"count\"\ncount = 0\n"
         );
         let s = crate::scenario::parse(SourceFile::new("r.toml", text)).unwrap();
-        let sql = generate(&s, &Target::preview(&s), dialect, None).unwrap_or_else(|e| panic!("{}", e.render(false)));
-        (sql.source.sql.render(false), sql.source.comments.iter().map(|c| c.0.render(false)).collect())
+        let sql = generate(&s, &Target::preview(&s), dialect, None)
+            .unwrap_or_else(|e| panic!("{}", e.render(false)));
+        (
+            sql.source.sql.render(false),
+            sql.source.comments.iter().map(|c| c.0.render(false)).collect(),
+        )
     }
 
     #[test]
@@ -391,15 +431,22 @@ mod tests {
             sql.contains("    'port' = '5432',\n    'database-name' = 'harness',\n    'username' = 'harness',\n"),
             "{sql}"
         );
-        assert!(sql.ends_with("    'slot.name' = 'r',\n    'debezium.publication.name' = 'r_pub'\n);"), "{sql}");
+        assert!(
+            sql.ends_with("    'slot.name' = 'r',\n    'debezium.publication.name' = 'r_pub'\n);"),
+            "{sql}"
+        );
         // hostname and port already point at the target: nothing to list for them.
-        assert!(!comments.iter().any(|c| c.contains("'hostname'") || c.contains("'port'")), "{comments:?}");
+        assert!(
+            !comments.iter().any(|c| c.contains("'hostname'") || c.contains("'port'")),
+            "{comments:?}"
+        );
         assert!(comments.contains(&"added: 'slot.name' = 'r'".to_string()), "{comments:?}");
     }
 
     #[test]
     fn one_line_with_clauses_get_one_line_additions() {
-        let (sql, _) = rewrite("CREATE TABLE s (id INT) WITH ('connector' = 'cdc-postgres')", Dialect::Flink);
+        let (sql, _) =
+            rewrite("CREATE TABLE s (id INT) WITH ('connector' = 'cdc-postgres')", Dialect::Flink);
         assert_eq!(
             sql,
             "CREATE TABLE s (id INT) WITH ('connector' = 'postgres-cdc', 'hostname' = 'postgres', 'port' = '5432', \
@@ -443,7 +490,10 @@ mod tests {
 
     #[test]
     fn the_aiven_dialect_writes_console_names() {
-        let (sql, comments) = rewrite("CREATE TABLE s (id INT) WITH ('connector' = 'jdbc', 'url' = 'x')", Dialect::Aiven);
+        let (sql, comments) = rewrite(
+            "CREATE TABLE s (id INT) WITH ('connector' = 'jdbc', 'url' = 'x')",
+            Dialect::Aiven,
+        );
         assert!(sql.contains("'connector' = 'JDBC'"), "{sql}");
         assert!(comments[0].contains("(the Aiven console's name)"), "{comments:?}");
     }

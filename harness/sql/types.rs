@@ -8,14 +8,19 @@ use crate::scenario::SourceConnector;
 
 /// The Flink type for a PostgreSQL type, or why there is none.
 pub fn pg_to_flink(pg_type: &str, connector: SourceConnector) -> Result<String, String> {
-    let normalized = pg_type.trim().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    let normalized =
+        pg_type.trim().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
     if normalized.ends_with("[]") || normalized.starts_with('_') {
-        return Err(format!("array type `{pg_type}` is not mapped; list the columns with `columns = [...]`"));
+        return Err(format!(
+            "array type `{pg_type}` is not mapped; list the columns with `columns = [...]`"
+        ));
     }
     let (base, args) = split_modifiers(&normalized);
     let with_time_zone = base.ends_with(" with time zone");
     let base = base.trim_end_matches(" with time zone").trim_end_matches(" without time zone");
-    let precision = |default: &str| args.first().map(|p| format!("({p})")).unwrap_or_else(|| default.to_string());
+    let precision = |default: &str| {
+        args.first().map(|p| format!("({p})")).unwrap_or_else(|| default.to_string())
+    };
     let flink = match base {
         "smallint" | "int2" | "smallserial" | "serial2" => "SMALLINT".to_string(),
         "integer" | "int" | "int4" | "serial" | "serial4" => "INT".to_string(),
@@ -66,7 +71,11 @@ fn timestamp_with_zone(connector: SourceConnector, precision: &str) -> String {
 fn split_modifiers(t: &str) -> (String, Vec<String>) {
     match (t.find('('), t.find(')')) {
         (Some(open), Some(close)) if open < close => {
-            let args = t[open + 1..close].split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+            let args = t[open + 1..close]
+                .split(',')
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect();
             let base = format!("{}{}", t[..open].trim_end(), &t[close + 1..]);
             (base.trim().to_string(), args)
         }

@@ -3,7 +3,7 @@
 use super::{span, Cx};
 use crate::diagnostics::Span;
 use crate::scenario::model::{
-    ChangeOp, ExpectMode, ExpectedRecord, Expectation, RecordValue, SinkKind, Timeouts,
+    ChangeOp, ExpectMode, Expectation, ExpectedRecord, RecordValue, SinkKind, Timeouts,
 };
 use crate::scenario::raw::{RawExpect, RawRecord};
 use serde_json::Value;
@@ -33,7 +33,8 @@ pub fn expectation(
         ],
     );
     let timeout = cx.duration(&e.timeout, "timeout").unwrap_or(timeouts.expect);
-    let quiet_period = cx.duration(&e.quiet_period, "quiet_period").unwrap_or(timeouts.quiet_period);
+    let quiet_period =
+        cx.duration(&e.quiet_period, "quiet_period").unwrap_or(timeouts.quiet_period);
     let mode = mode?;
     let mut records = Vec::new();
     if mode == ExpectMode::Count {
@@ -65,7 +66,11 @@ pub fn expectation(
                     }
                 }
             }
-            None => cx.missing(span(raw), "records", "records = [ { key = { id = 1 }, value = { id = 1 } } ]"),
+            None => cx.missing(
+                span(raw),
+                "records",
+                "records = [ { key = { id = 1 }, value = { id = 1 } } ]",
+            ),
         }
     }
     if let Some(g) = &e.group_by {
@@ -100,7 +105,12 @@ pub fn expectation(
     })
 }
 
-fn record(cx: &mut Cx, raw: &S<RawRecord>, mode: ExpectMode, sink: Option<SinkKind>) -> Option<ExpectedRecord> {
+fn record(
+    cx: &mut Cx,
+    raw: &S<RawRecord>,
+    mode: ExpectMode,
+    sink: Option<SinkKind>,
+) -> Option<ExpectedRecord> {
     let r = raw.get_ref();
     let at = span(raw);
     let before = cx.findings.len();
@@ -109,7 +119,12 @@ fn record(cx: &mut Cx, raw: &S<RawRecord>, mode: ExpectMode, sink: Option<SinkKi
     let value = if let Some(t) = tombstone {
         for (field, present) in [("value", r.value.is_some()), ("op", r.op.is_some())] {
             if present {
-                cx.error("scenario/conflicting-fields", span(t), format!("a tombstone has no `{field}`"), "keep `key` and `tombstone = true`");
+                cx.error(
+                    "scenario/conflicting-fields",
+                    span(t),
+                    format!("a tombstone has no `{field}`"),
+                    "keep `key` and `tombstone = true`",
+                );
             }
         }
         if mode == ExpectMode::FinalState {
@@ -121,10 +136,20 @@ fn record(cx: &mut Cx, raw: &S<RawRecord>, mode: ExpectMode, sink: Option<SinkKi
             );
         }
         if matches!(sink, Some(SinkKind::KafkaJson | SinkKind::KafkaDebeziumJson)) {
-            cx.error("scenario/wrong-format", span(t), "only upsert-kafka writes tombstones", "debezium-json writes a delete as `op = \"d\"` with `before`");
+            cx.error(
+                "scenario/wrong-format",
+                span(t),
+                "only upsert-kafka writes tombstones",
+                "debezium-json writes a delete as `op = \"d\"` with `before`",
+            );
         }
         if r.key.is_none() {
-            cx.error("scenario/missing-field", span(t), "a tombstone needs the `key` it deletes", "add `key = { id = 1 }`");
+            cx.error(
+                "scenario/missing-field",
+                span(t),
+                "a tombstone needs the `key` it deletes",
+                "add `key = { id = 1 }`",
+            );
         }
         Some(RecordValue::Tombstone)
     } else if let Some(op) = &r.op {
@@ -150,10 +175,20 @@ fn record(cx: &mut Cx, raw: &S<RawRecord>, mode: ExpectMode, sink: Option<SinkKi
     };
     if let Some(k) = &r.key {
         if matches!(sink, Some(SinkKind::KafkaJson | SinkKind::KafkaDebeziumJson)) {
-            cx.error("scenario/wrong-format", span(k), "the kafka sink writes records without a key", "remove `key`; only upsert-kafka writes keys");
+            cx.error(
+                "scenario/wrong-format",
+                span(k),
+                "the kafka sink writes records without a key",
+                "remove `key`; only upsert-kafka writes keys",
+            );
         }
     } else if sink == Some(SinkKind::UpsertKafkaJson) && tombstone.is_none() {
-        cx.error("scenario/missing-field", at, "upsert-kafka records have a key: add `key`", "for example: key = { id = 1 }");
+        cx.error(
+            "scenario/missing-field",
+            at,
+            "upsert-kafka records have a key: add `key`",
+            "for example: key = { id = 1 }",
+        );
     }
     if cx.findings.len() > before {
         return None;
@@ -161,10 +196,21 @@ fn record(cx: &mut Cx, raw: &S<RawRecord>, mode: ExpectMode, sink: Option<SinkKi
     Some(ExpectedRecord { key, value: value?, span: at })
 }
 
-fn change(cx: &mut Cx, raw: &S<RawRecord>, op: &S<String>, mode: ExpectMode, sink: Option<SinkKind>) -> Option<RecordValue> {
+fn change(
+    cx: &mut Cx,
+    raw: &S<RawRecord>,
+    op: &S<String>,
+    mode: ExpectMode,
+    sink: Option<SinkKind>,
+) -> Option<RecordValue> {
     let r = raw.get_ref();
     if let Some(v) = &r.value {
-        cx.error("scenario/conflicting-fields", span(v), "a record has either `value` or `op`", "debezium-json records use `op`, `before` and `after`");
+        cx.error(
+            "scenario/conflicting-fields",
+            span(v),
+            "a record has either `value` or `op`",
+            "debezium-json records use `op`, `before` and `after`",
+        );
     }
     if mode == ExpectMode::FinalState {
         cx.error(
@@ -175,27 +221,46 @@ fn change(cx: &mut Cx, raw: &S<RawRecord>, op: &S<String>, mode: ExpectMode, sin
         );
     }
     if matches!(sink, Some(SinkKind::KafkaJson | SinkKind::UpsertKafkaJson)) {
-        cx.error("scenario/wrong-format", span(op), "`op` belongs to debezium-json records", "write `value = { ... }` for a json sink");
+        cx.error(
+            "scenario/wrong-format",
+            span(op),
+            "`op` belongs to debezium-json records",
+            "write `value = { ... }` for a json sink",
+        );
     }
     let flink_update = "Flink's debezium-json writes an update as two records: { op = \"d\", before = ... } then { op = \"c\", after = ... }";
     let op_value = cx.choice(
         op,
         "op",
-        &[("c", ChangeOp::Create), ("d", ChangeOp::Delete), ("u", ChangeOp::Update), ("r", ChangeOp::Read)],
-        &[("create", "write `c`"), ("insert", "write `c`"), ("delete", "write `d`"), ("update", flink_update)],
+        &[
+            ("c", ChangeOp::Create),
+            ("d", ChangeOp::Delete),
+            ("u", ChangeOp::Update),
+            ("r", ChangeOp::Read),
+        ],
+        &[
+            ("create", "write `c`"),
+            ("insert", "write `c`"),
+            ("delete", "write `d`"),
+            ("update", flink_update),
+        ],
     )?;
-    let require = |cx: &mut Cx, field: &str, v: &Option<S<toml::Value>>, wanted: bool| {
-        match (v, wanted) {
+    let require =
+        |cx: &mut Cx, field: &str, v: &Option<S<toml::Value>>, wanted: bool| match (v, wanted) {
             (Some(v), false) => cx.error(
                 "scenario/field-not-allowed",
                 span(v),
                 format!("Flink writes `{field}` as null in an `op = \"{}\"` record", op.get_ref()),
                 format!("remove `{field}`"),
             ),
-            (None, true) => cx.error("scenario/missing-field", span(op), format!("an `op = \"{}\"` record needs `{field}`", op.get_ref()), format!("add `{field} = {{ ... }}`")),
+            (None, true) => cx.error(
+                "scenario/missing-field",
+                span(op),
+                format!("an `op = \"{}\"` record needs `{field}`", op.get_ref()),
+                format!("add `{field} = {{ ... }}`"),
+            ),
             _ => {}
-        }
-    };
+        };
     match op_value {
         ChangeOp::Create => {
             require(cx, "before", &r.before, false);
@@ -209,7 +274,11 @@ fn change(cx: &mut Cx, raw: &S<RawRecord>, op: &S<String>, mode: ExpectMode, sin
             "scenario/never-written",
             span(op),
             format!("Flink's debezium-json encoder never writes `op = \"{}\"`", op.get_ref()),
-            if op_value == ChangeOp::Update { flink_update } else { "snapshot rows arrive as `op = \"c\"`" },
+            if op_value == ChangeOp::Update {
+                flink_update
+            } else {
+                "snapshot rows arrive as `op = \"c\"`"
+            },
         ),
     }
     let before = r.before.as_ref().and_then(|v| json(cx, v));
@@ -263,12 +332,14 @@ fn to_json(value: &toml::Value) -> Result<Value, String> {
     Ok(match value {
         toml::Value::String(s) => Value::String(s.clone()),
         toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => {
-            serde_json::Number::from_f64(*f).map(Value::Number).ok_or_else(|| format!("the float {f}"))?
-        }
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .ok_or_else(|| format!("the float {f}"))?,
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => return Err(format!("the TOML date-time {d}")),
-        toml::Value::Array(items) => Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        toml::Value::Array(items) => {
+            Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?)
+        }
         toml::Value::Table(t) => Value::Object(
             t.iter().map(|(k, v)| Ok((k.clone(), to_json(v)?))).collect::<Result<_, String>>()?,
         ),

@@ -14,7 +14,11 @@ use std::time::Duration;
 use toml::Spanned as S;
 
 /// Builds the scenario, or `None` when any error was found (all of them are in `findings`).
-pub fn validate(file: &SourceFile, raw: RawScenario, findings: &mut Vec<Finding>) -> Option<Scenario> {
+pub fn validate(
+    file: &SourceFile,
+    raw: RawScenario,
+    findings: &mut Vec<Finding>,
+) -> Option<Scenario> {
     let errors_before = findings.len();
     let mut cx = Cx { file, findings };
 
@@ -27,16 +31,16 @@ pub fn validate(file: &SourceFile, raw: RawScenario, findings: &mut Vec<Finding>
         }
     };
     let timeouts = timeouts(&mut cx, &raw);
-    let setup = raw
-        .postgres
-        .as_ref()
-        .and_then(|p| p.get_ref().setup.as_ref())
-        .map(|s| cx.sql(s));
+    let setup = raw.postgres.as_ref().and_then(|p| p.get_ref().setup.as_ref()).map(|s| cx.sql(s));
     let source = match &raw.source {
         Some(source) => tables::source(&mut cx, source),
         None if raw.broken.contains("source") => None,
         None => {
-            cx.missing_section(raw.document, "source", "[source]\nconnector = \"cdc\"\ntable = \"public.orders\"");
+            cx.missing_section(
+                raw.document,
+                "source",
+                "[source]\nconnector = \"cdc\"\ntable = \"public.orders\"",
+            );
             None
         }
     };
@@ -44,18 +48,26 @@ pub fn validate(file: &SourceFile, raw: RawScenario, findings: &mut Vec<Finding>
         Some(sink) => tables::sink(&mut cx, sink, source.as_ref()),
         None if raw.broken.contains("sink") => None,
         None => {
-            cx.missing_section(raw.document, "sink", "[sink]\nconnector = \"upsert-kafka\"\ntopic = \"orders\"");
+            cx.missing_section(
+                raw.document,
+                "sink",
+                "[sink]\nconnector = \"upsert-kafka\"\ntopic = \"orders\"",
+            );
             None
         }
     };
     let flink = raw.flink.as_ref().map(|f| tables::flink(&mut cx, f)).unwrap_or_default();
-    let steps: Vec<_> = raw.steps.iter().filter_map(|s| steps::step(&mut cx, s, &timeouts)).collect();
+    let steps: Vec<_> =
+        raw.steps.iter().filter_map(|s| steps::step(&mut cx, s, &timeouts)).collect();
     let sink_kind = sink.as_ref().and_then(|s| match s {
         super::model::Sink::Structured(s) => Some(s.kind),
         super::model::Sink::Verbatim(_) => None,
     });
-    let expectations: Vec<_> =
-        raw.expect.iter().filter_map(|e| expect::expectation(&mut cx, e, sink_kind, &timeouts)).collect();
+    let expectations: Vec<_> = raw
+        .expect
+        .iter()
+        .filter_map(|e| expect::expectation(&mut cx, e, sink_kind, &timeouts))
+        .collect();
 
     let checks_slot = steps.iter().any(|s| matches!(s.kind, StepKind::VerifySlot(_)));
     if raw.expect.is_empty() && !raw.broken.contains("expect") && !checks_slot {
@@ -93,7 +105,13 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    pub fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>, help: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.findings.push(Finding::error(code, span, message).with_help(help));
     }
 
@@ -133,13 +151,14 @@ impl Cx<'_> {
         }
         let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
         let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-        let help = if let Some((_, hint)) = aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(text)) {
-            hint.to_string()
-        } else if let Some(best) = did_you_mean(text, &names) {
-            format!("did you mean `{best}`? one of {list}")
-        } else {
-            format!("write one of {list}")
-        };
+        let help =
+            if let Some((_, hint)) = aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(text)) {
+                hint.to_string()
+            } else if let Some(best) = did_you_mean(text, &names) {
+                format!("did you mean `{best}`? one of {list}")
+            } else {
+                format!("write one of {list}")
+            };
         self.error(
             "scenario/unknown-value",
             span(value),
@@ -166,11 +185,17 @@ impl Cx<'_> {
     }
 
     /// Fields present in a table that the table's kind does not use.
-    pub fn reject_fields(&mut self, present: &[(&str, Option<Span>)], allowed: &[&str], what: &str) {
+    pub fn reject_fields(
+        &mut self,
+        present: &[(&str, Option<Span>)],
+        allowed: &[&str],
+        what: &str,
+    ) {
         for (field, span) in present {
             if let Some(span) = span {
                 if !allowed.contains(field) {
-                    let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+                    let list =
+                        allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
                     self.error(
                         "scenario/field-not-allowed",
                         *span,

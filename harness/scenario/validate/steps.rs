@@ -35,8 +35,11 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
         ("max_retained_wal", opt_span(&s.max_retained_wal)),
         ("confirmed_flush_advances", opt_span(&s.confirmed_flush_advances)),
     ];
-    let actions: Vec<(&str, Span)> =
-        fields.iter().filter(|(f, _)| ACTIONS.contains(f)).filter_map(|(f, sp)| sp.map(|sp| (*f, sp))).collect();
+    let actions: Vec<(&str, Span)> = fields
+        .iter()
+        .filter(|(f, _)| ACTIONS.contains(f))
+        .filter_map(|(f, sp)| sp.map(|sp| (*f, sp)))
+        .collect();
     let action = match actions.as_slice() {
         [] => {
             cx.error(
@@ -52,7 +55,10 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
             cx.error(
                 "scenario/step-with-two-actions",
                 second.1,
-                format!("a step does one thing, this one has both `{}` and `{}`", first.0, second.0),
+                format!(
+                    "a step does one thing, this one has both `{}` and `{}`",
+                    first.0, second.0
+                ),
                 "split it into two [[steps]] tables; they run in file order",
             );
             return None;
@@ -61,7 +67,17 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
     let allowed: &[&str] = match action {
         "sql" | "wait_until" | "job" => &["name", "timeout"],
         "wait" => &["name"],
-        "generate" => &["name", "timeout", "table", "count", "from", "per_transaction", "values", "set", "where"],
+        "generate" => &[
+            "name",
+            "timeout",
+            "table",
+            "count",
+            "from",
+            "per_transaction",
+            "values",
+            "set",
+            "where",
+        ],
         "fault" => &["name", "timeout", "size", "slot"],
         _ => &["name", "timeout", "slot", "max_retained_wal", "confirmed_flush_advances"],
     };
@@ -95,7 +111,12 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
     if cx.findings.len() > before {
         return None;
     }
-    Some(Step { kind: kind?, name: s.name.as_ref().map(|n| n.get_ref().clone()), timeout, span: span(raw) })
+    Some(Step {
+        kind: kind?,
+        name: s.name.as_ref().map(|n| n.get_ref().clone()),
+        timeout,
+        span: span(raw),
+    })
 }
 
 fn generator(cx: &mut Cx, raw: &S<RawStep>) -> Option<Generator> {
@@ -103,8 +124,16 @@ fn generator(cx: &mut Cx, raw: &S<RawStep>) -> Option<Generator> {
     let change = cx.choice(
         s.generate.as_ref()?,
         "generate",
-        &[("insert", ChangeKind::Insert), ("update", ChangeKind::Update), ("delete", ChangeKind::Delete)],
-        &[("inserts", "write `insert`"), ("updates", "write `update`"), ("deletes", "write `delete`")],
+        &[
+            ("insert", ChangeKind::Insert),
+            ("update", ChangeKind::Update),
+            ("delete", ChangeKind::Delete),
+        ],
+        &[
+            ("inserts", "write `insert`"),
+            ("updates", "write `update`"),
+            ("deletes", "write `delete`"),
+        ],
     )?;
     let require = |cx: &mut Cx, field: &str, value: Option<String>, example: &str| {
         if value.is_none() {
@@ -112,26 +141,70 @@ fn generator(cx: &mut Cx, raw: &S<RawStep>) -> Option<Generator> {
         }
         value
     };
-    let table = require(cx, "table", s.table.as_ref().map(|t| t.get_ref().clone()), "table = \"public.orders\"");
-    let count = require(cx, "count", s.count.as_ref().map(|c| c.get_ref().to_string()), "count = 1000");
+    let table = require(
+        cx,
+        "table",
+        s.table.as_ref().map(|t| t.get_ref().clone()),
+        "table = \"public.orders\"",
+    );
+    let count =
+        require(cx, "count", s.count.as_ref().map(|c| c.get_ref().to_string()), "count = 1000");
     let (template, condition) = match change {
         ChangeKind::Insert => {
-            reject_for(cx, &[("set", opt_span(&s.set)), ("where", opt_span(&s.condition))], "insert");
-            (require(cx, "values", s.values.as_ref().map(|v| v.get_ref().clone()), "values = \"({n}, 'item {n}')\""), None)
+            reject_for(
+                cx,
+                &[("set", opt_span(&s.set)), ("where", opt_span(&s.condition))],
+                "insert",
+            );
+            (
+                require(
+                    cx,
+                    "values",
+                    s.values.as_ref().map(|v| v.get_ref().clone()),
+                    "values = \"({n}, 'item {n}')\"",
+                ),
+                None,
+            )
         }
         ChangeKind::Update => {
             reject_for(cx, &[("values", opt_span(&s.values))], "update");
-            let set = require(cx, "set", s.set.as_ref().map(|v| v.get_ref().clone()), "set = \"quantity = quantity + 1\"");
-            (set, require(cx, "where", s.condition.as_ref().map(|v| v.get_ref().clone()), "where = \"id = {n}\""))
+            let set = require(
+                cx,
+                "set",
+                s.set.as_ref().map(|v| v.get_ref().clone()),
+                "set = \"quantity = quantity + 1\"",
+            );
+            (
+                set,
+                require(
+                    cx,
+                    "where",
+                    s.condition.as_ref().map(|v| v.get_ref().clone()),
+                    "where = \"id = {n}\"",
+                ),
+            )
         }
         ChangeKind::Delete => {
             reject_for(cx, &[("values", opt_span(&s.values)), ("set", opt_span(&s.set))], "delete");
-            (Some(String::new()), require(cx, "where", s.condition.as_ref().map(|v| v.get_ref().clone()), "where = \"id = {n}\""))
+            (
+                Some(String::new()),
+                require(
+                    cx,
+                    "where",
+                    s.condition.as_ref().map(|v| v.get_ref().clone()),
+                    "where = \"id = {n}\"",
+                ),
+            )
         }
     };
     let per_transaction = s.per_transaction.as_ref().map(|p| (*p.get_ref(), span(p)));
     if let Some((0, at)) = per_transaction {
-        cx.error("scenario/bad-count", at, "`per_transaction` must be at least 1", "write 1 for one transaction per change");
+        cx.error(
+            "scenario/bad-count",
+            at,
+            "`per_transaction` must be at least 1",
+            "write 1 for one transaction per change",
+        );
         return None;
     }
     Some(Generator {
@@ -188,7 +261,12 @@ fn fault(cx: &mut Cx, raw: &S<RawStep>) -> Option<Fault> {
     match name {
         Name::Simple(fault) => {
             if let Some(size) = &s.size {
-                cx.error("scenario/field-not-allowed", span(size), "`size` applies only to `fault = \"generate-wal\"`", "remove it");
+                cx.error(
+                    "scenario/field-not-allowed",
+                    span(size),
+                    "`size` applies only to `fault = \"generate-wal\"`",
+                    "remove it",
+                );
             }
             Some(fault)
         }

@@ -10,13 +10,30 @@ use crate::scenario::raw::{Options, RawFlink, RawTable};
 use toml::Spanned as S;
 
 const SOURCE_FIELDS: &[&str] = &["connector", "table", "columns", "primary_key", "options", "name"];
-const KAFKA_FIELDS: &[&str] = &["connector", "topic", "format", "columns", "primary_key", "options", "name"];
-const UPSERT_FIELDS: &[&str] =
-    &["connector", "topic", "key_format", "value_format", "columns", "primary_key", "options", "name"];
+const KAFKA_FIELDS: &[&str] =
+    &["connector", "topic", "format", "columns", "primary_key", "options", "name"];
+const UPSERT_FIELDS: &[&str] = &[
+    "connector",
+    "topic",
+    "key_format",
+    "value_format",
+    "columns",
+    "primary_key",
+    "options",
+    "name",
+];
 
 /// Options the harness sets itself from the scenario and the target it runs against.
-const CDC_MANAGED: &[&str] =
-    &["connector", "hostname", "port", "username", "password", "database-name", "schema-name", "table-name"];
+const CDC_MANAGED: &[&str] = &[
+    "connector",
+    "hostname",
+    "port",
+    "username",
+    "password",
+    "database-name",
+    "schema-name",
+    "table-name",
+];
 const JDBC_MANAGED: &[&str] = &["connector", "url", "username", "password", "table-name"];
 const SINK_MANAGED: &[&str] =
     &["connector", "topic", "properties.bootstrap.servers", "format", "key.format", "value.format"];
@@ -37,10 +54,15 @@ fn present(t: &RawTable) -> Vec<(&'static str, Option<Span>)> {
 }
 
 /// `sql` excludes every structured field; returns the verbatim SQL when that is the form used.
-fn verbatim(cx: &mut Cx, raw: &S<RawTable>, section: &str) -> Option<Option<crate::scenario::model::EmbeddedSql>> {
+fn verbatim(
+    cx: &mut Cx,
+    raw: &S<RawTable>,
+    section: &str,
+) -> Option<Option<crate::scenario::model::EmbeddedSql>> {
     let t = raw.get_ref();
     let Some(sql) = &t.sql else { return Some(None) };
-    let structured: Vec<_> = present(t).into_iter().filter_map(|(f, s)| s.map(|s| (f, s))).collect();
+    let structured: Vec<_> =
+        present(t).into_iter().filter_map(|(f, s)| s.map(|s| (f, s))).collect();
     if let Some((field, at)) = structured.first() {
         let names = structured.iter().map(|(f, _)| format!("`{f}`")).collect::<Vec<_>>().join(", ");
         cx.error(
@@ -97,14 +119,24 @@ fn source_unchecked(cx: &mut Cx, raw: &S<RawTable>) -> Option<Source> {
         }
     };
     let columns = t.columns.as_ref().and_then(|c| columns(cx, c));
-    let primary_key = t.primary_key.as_ref().and_then(|pk| primary_key(cx, pk, columns.as_deref(), "[source]"));
+    let primary_key =
+        t.primary_key.as_ref().and_then(|pk| primary_key(cx, pk, columns.as_deref(), "[source]"));
     let managed = match connector {
         Some(SourceConnector::Cdc) => CDC_MANAGED,
         _ => JDBC_MANAGED,
     };
-    let options = options(cx, &t.options, managed, "the harness sets it from `table` and the target it runs against");
+    let options = options(
+        cx,
+        &t.options,
+        managed,
+        "the harness sets it from `table` and the target it runs against",
+    );
     let (connector, table) = (connector?, table?);
-    let flink_name = t.name.as_ref().map(|n| n.get_ref().clone()).unwrap_or_else(|| format!("{}_source", table.table));
+    let flink_name = t
+        .name
+        .as_ref()
+        .map(|n| n.get_ref().clone())
+        .unwrap_or_else(|| format!("{}_source", table.table));
     Some(Source::Structured(StructuredSource {
         connector,
         table,
@@ -149,8 +181,14 @@ pub fn sink(cx: &mut Cx, raw: &S<RawTable>, source: Option<&Source>) -> Option<S
                 Some(f) => cx.choice(
                     f,
                     "format",
-                    &[("json", SinkKind::KafkaJson), ("debezium-json", SinkKind::KafkaDebeziumJson)],
-                    &[("upsert-kafka", "upsert-kafka is a connector: write `connector = \"upsert-kafka\"`")],
+                    &[
+                        ("json", SinkKind::KafkaJson),
+                        ("debezium-json", SinkKind::KafkaDebeziumJson),
+                    ],
+                    &[(
+                        "upsert-kafka",
+                        "upsert-kafka is a connector: write `connector = \"upsert-kafka\"`",
+                    )],
                 ),
                 None => {
                     cx.missing(span(raw), "format", "format = \"json\" (or \"debezium-json\")");
@@ -167,9 +205,16 @@ pub fn sink(cx: &mut Cx, raw: &S<RawTable>, source: Option<&Source>) -> Option<S
         }
     };
     let topic = match &t.topic {
-        Some(topic) if !topic.get_ref().trim().is_empty() => Some(Spanned { value: topic.get_ref().clone(), span: span(topic) }),
+        Some(topic) if !topic.get_ref().trim().is_empty() => {
+            Some(Spanned { value: topic.get_ref().clone(), span: span(topic) })
+        }
         Some(topic) => {
-            cx.error("scenario/empty", span(topic), "`topic` is empty", "name the Kafka topic the sink writes");
+            cx.error(
+                "scenario/empty",
+                span(topic),
+                "`topic` is empty",
+                "name the Kafka topic the sink writes",
+            );
             None
         }
         None => {
@@ -186,19 +231,39 @@ pub fn sink(cx: &mut Cx, raw: &S<RawTable>, source: Option<&Source>) -> Option<S
         .primary_key
         .as_ref()
         .and_then(|pk| primary_key(cx, pk, columns.as_deref().or(source_columns), "[sink]"));
-    let options = options(cx, &t.options, SINK_MANAGED, "the harness sets it from `topic`, `format` and the target");
+    let options = options(
+        cx,
+        &t.options,
+        SINK_MANAGED,
+        "the harness sets it from `topic`, `format` and the target",
+    );
     let kind = kind?;
     sink_key_rules(cx, raw, kind, primary_key.is_some(), source);
     let topic = topic?;
     let flink_name = t.name.as_ref().map(|n| n.get_ref().clone()).unwrap_or_else(|| {
-        let base: String = topic.value.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let base: String =
+            topic.value.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
         format!("{base}_sink")
     });
-    Some(Sink::Structured(StructuredSink { kind, topic, columns, primary_key, options, flink_name, span: span(raw) }))
+    Some(Sink::Structured(StructuredSink {
+        kind,
+        topic,
+        columns,
+        primary_key,
+        options,
+        flink_name,
+        span: span(raw),
+    }))
 }
 
 /// upsert-kafka needs a primary key; an append-only json sink refuses one.
-fn sink_key_rules(cx: &mut Cx, raw: &S<RawTable>, kind: SinkKind, has_pk: bool, source: Option<&Source>) {
+fn sink_key_rules(
+    cx: &mut Cx,
+    raw: &S<RawTable>,
+    kind: SinkKind,
+    has_pk: bool,
+    source: Option<&Source>,
+) {
     let t = raw.get_ref();
     match kind {
         SinkKind::UpsertKafkaJson if !has_pk => {
@@ -264,7 +329,10 @@ fn columns(cx: &mut Cx, raw: &S<Vec<S<String>>>) -> Option<Vec<Column>> {
                 Some((name, ty)) => (name, ty.trim()),
                 None => ("", ""),
             },
-            None => text.split_once(char::is_whitespace).map(|(n, t)| (n, t.trim())).unwrap_or((text, "")),
+            None => text
+                .split_once(char::is_whitespace)
+                .map(|(n, t)| (n, t.trim()))
+                .unwrap_or((text, "")),
         };
         if name.is_empty() || ty.is_empty() {
             cx.error(
@@ -275,10 +343,19 @@ fn columns(cx: &mut Cx, raw: &S<Vec<S<String>>>) -> Option<Vec<Column>> {
             );
             ok = false;
         } else if out.iter().any(|c| c.name == name) {
-            cx.error("scenario/duplicate-column", span(entry), format!("column `{name}` is declared twice"), "remove one");
+            cx.error(
+                "scenario/duplicate-column",
+                span(entry),
+                format!("column `{name}` is declared twice"),
+                "remove one",
+            );
             ok = false;
         } else {
-            out.push(Column { name: name.to_string(), flink_type: ty.to_string(), span: span(entry) });
+            out.push(Column {
+                name: name.to_string(),
+                flink_type: ty.to_string(),
+                span: span(entry),
+            });
         }
     }
     if out.is_empty() && ok {
@@ -300,7 +377,12 @@ fn primary_key(
     section: &str,
 ) -> Option<Vec<Spanned<String>>> {
     if raw.get_ref().is_empty() {
-        cx.error("scenario/bad-key", span(raw), "`primary_key` is empty", "name at least one column, or leave it out");
+        cx.error(
+            "scenario/bad-key",
+            span(raw),
+            "`primary_key` is empty",
+            "name at least one column, or leave it out",
+        );
         return None;
     }
     let mut ok = true;
@@ -309,7 +391,9 @@ fn primary_key(
         for key in raw.get_ref() {
             if !names.contains(&key.get_ref().as_str()) {
                 let hint = match super::did_you_mean(key.get_ref(), &names) {
-                    Some(best) => format!("did you mean `{best}`? the columns are {}", names.join(", ")),
+                    Some(best) => {
+                        format!("did you mean `{best}`? the columns are {}", names.join(", "))
+                    }
                     None => format!("the columns are {}", names.join(", ")),
                 };
                 cx.error(
@@ -322,10 +406,20 @@ fn primary_key(
             }
         }
     }
-    ok.then(|| raw.get_ref().iter().map(|k| Spanned { value: k.get_ref().clone(), span: span(k) }).collect())
+    ok.then(|| {
+        raw.get_ref()
+            .iter()
+            .map(|k| Spanned { value: k.get_ref().clone(), span: span(k) })
+            .collect()
+    })
 }
 
-fn options(cx: &mut Cx, raw: &Option<S<Options>>, managed: &[&str], why: &str) -> Vec<ConnectorOption> {
+fn options(
+    cx: &mut Cx,
+    raw: &Option<S<Options>>,
+    managed: &[&str],
+    why: &str,
+) -> Vec<ConnectorOption> {
     let Some(raw) = raw else { return Vec::new() };
     let mut out = Vec::new();
     for (key, value) in raw.get_ref() {
