@@ -218,14 +218,25 @@ fn tombstones_belong_to_upsert_changelogs() {
 }
 
 #[test]
-fn unquoted_dates_are_refused_with_flinks_format() {
+fn unquoted_dates_become_timestamp_markers_for_the_verifier() {
     let text = BASE.replace(
         "mode = \"count\"\ncount = 1",
-        "mode = \"contains\"\nrecords = [{ key = { id = 1 }, value = { id = 1, at = 2024-01-31 12:00:00 } }]",
+        "mode = \"contains\"\nrecords = [{ key = { id = 1 }, value = { id = 1, at = 2024-01-31 12:00:00, n = { \"$null\" = true } } }]",
     );
-    let (message, help) = one(&text, "scenario/not-json", 15, 55);
-    assert!(message.contains("date-time"), "{message}");
-    assert!(help.contains("\"2024-01-31 12:00:00.5\""), "{help}");
+    let s = scenario::parse(SourceFile::new("t.toml", text)).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let scenario::RecordValue::Json(value) = &s.expectations[0].records[0].value else { panic!() };
+    assert_eq!(value["at"], serde_json::json!({ "$timestamp": "2024-01-31T12:00:00" }));
+    assert_eq!(value["n"], serde_json::json!({ "$null": true }));
+}
+
+#[test]
+fn non_finite_numbers_are_refused() {
+    let text = BASE.replace(
+        "mode = \"count\"\ncount = 1",
+        "mode = \"contains\"\nrecords = [{ key = { id = 1 }, value = { id = 1, x = nan } }]",
+    );
+    let (message, _) = one(&text, "scenario/not-json", 15, 40);
+    assert!(message.contains("NaN"), "{message}");
 }
 
 #[test]

@@ -360,9 +360,11 @@ pub enum ExpectMode {
 
 /// One expected Kafka record.
 ///
-/// Comparison rule, shared by every mode: an object field left out of an expected JSON object
-/// must be `null` (or absent) in the received one — TOML has no null, so this is how a scenario
-/// says NULL. Numbers compare by value (`12.5` matches `12.50`).
+/// Keys and values are the TOML written in the scenario, as JSON, for the verifier's
+/// `ExpectedValue::from_json` (crate::expect): objects must have exactly the received fields, a
+/// NULL is written `{ "$null" = true }`, and other `$` tables (`$any`, `$decimal`, `$base64`,
+/// `$json`...) say how to compare. An unquoted TOML date-time arrives here as
+/// `{ "$timestamp": "2024-01-31T12:00:00" }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectedRecord {
     /// The Kafka key decoded as JSON (upsert-kafka); `None` when the record has no key.
