@@ -60,6 +60,20 @@ pub fn lint_with(source: &SourceFile, region: Span, config: &LintConfig) -> Vec<
     lint_parsed(&parsed, config)
 }
 
+/// Lints several regions of one file as one script, so that rules across tables see them all
+/// (a scenario's source table, sink table and INSERT may sit in separate TOML strings). Spans map
+/// 1:1 only where the region's text is the SQL itself (TOML literal strings, or basic strings
+/// without escapes).
+pub fn lint_regions(source: &SourceFile, regions: &[Span], config: &LintConfig) -> Vec<Finding> {
+    let mut merged = ParsedScript::default();
+    for region in regions {
+        let parsed = ddl::parse(source, *region);
+        merged.statements.extend(parsed.statements);
+        merged.findings.extend(parsed.findings);
+    }
+    lint_parsed(&merged, config)
+}
+
 /// Lints an already parsed script; its syntax findings are included.
 pub fn lint_parsed(parsed: &ParsedScript, config: &LintConfig) -> Vec<Finding> {
     let mut out = parsed.findings.clone();
