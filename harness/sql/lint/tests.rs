@@ -544,3 +544,9 @@ fn regions_of_one_file_are_linted_together() {
     assert_eq!(src.line_col(f[0].span.start).line, 20);
     assert_eq!(src.slice(f[0].span), "snk");
 }
+
+#[test]
+fn repeated_keys_are_found_in_order() {
+    assert_eq!(repeated(["a", "b", "a", "c", "b", "a"].into_iter()), vec![2, 4, 5]);
+    assert!(repeated(std::iter::empty::<&str>()).is_empty());
+}
