@@ -21,6 +21,9 @@ pub(super) struct Cursor<'a> {
     pub findings: Vec<Finding>,
     /// Absolute end of the parsed region, where "end of input" findings point.
     pub end: usize,
+    /// Inside a WITH list, where a stray word may be part of an unquoted password: findings
+    /// then do not quote the tokens they stumble on.
+    pub in_options: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -132,6 +135,7 @@ impl<'a> Cursor<'a> {
     pub fn unexpected(&mut self, expected: &str) -> Abort {
         let span = self.here();
         let found = match self.peek() {
+            Some(t) if self.in_options && t.kind != TokenKind::Punct => "a value".to_string(),
             Some(t) => describe(self.text(t)),
             None => "end of input".to_string(),
         };

@@ -57,7 +57,14 @@ pub fn parse(source: &SourceFile, region: Span) -> ParsedScript {
     let mut findings = Vec::new();
     let toks = lexer::tokenize(text, base, &mut findings);
     let balance = check_parentheses(source.text(), &toks);
-    let mut cursor = Cursor { src: source.text(), toks, pos: 0, findings, end: base + text.len() };
+    let mut cursor = Cursor {
+        src: source.text(),
+        toks,
+        pos: 0,
+        findings,
+        end: base + text.len(),
+        in_options: false,
+    };
     let statements = cursor.script();
     let mut findings = cursor.findings;
     // An unbalanced parenthesis also surprises the parser at the same token: say it once.

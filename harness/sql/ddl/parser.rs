@@ -345,6 +345,12 @@ impl Cursor<'_> {
 
     /// `( 'key' = 'value', ... )` after `WITH`.
     fn options(&mut self, table: &mut CreateTable) {
+        self.in_options = true;
+        self.option_list(table);
+        self.in_options = false;
+    }
+
+    fn option_list(&mut self, table: &mut CreateTable) {
         self.pos += 1; // `(`
         let mut last_comma: Option<Span> = None;
         loop {

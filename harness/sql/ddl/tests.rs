@@ -331,3 +331,14 @@ fn double_quoted_options_are_reported_and_still_read() {
     assert_eq!(codes(&p), vec!["syntax/double-quotes", "syntax/double-quotes"]);
     assert_eq!(only_table(&p).connector().unwrap().value, "jdbc");
 }
+
+#[test]
+fn stray_words_in_options_are_not_quoted() {
+    let (_, p) =
+        parse_all("CREATE TABLE t (id INT) WITH ('password' = hunter2 s3cret, 'url' = 'u');");
+    assert!(codes(&p).contains(&"syntax/unexpected-token"), "{:?}", p.findings);
+    for f in &p.findings {
+        assert!(!format!("{} {}", f.message, f.label).contains("s3cret"), "{f:?}");
+        assert!(!format!("{} {}", f.message, f.label).contains("hunter2"), "{f:?}");
+    }
+}

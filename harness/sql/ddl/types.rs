@@ -149,7 +149,8 @@ mod tests {
     fn parse_type(text: &str) -> (String, usize) {
         let mut findings = Vec::new();
         let toks = tokenize(text, 0, &mut findings);
-        let mut c = Cursor { src: text, toks, pos: 0, findings, end: text.len() };
+        let mut c =
+            Cursor { src: text, toks, pos: 0, findings, end: text.len(), in_options: false };
         let t = c.nested_type().expect("type parses");
         assert!(c.findings.is_empty(), "{:?}", c.findings);
         (t.text, t.span.end)

@@ -3,11 +3,11 @@
 //!
 //! - `syntax/*`: from the parser (missing or trailing commas, unbalanced quotes and parentheses,
 //!   unterminated statements, unquoted or double-quoted options);
-//! - `connector/*`: missing, unknown or Aiven-console connector names ([`connector`]);
-//! - `option/*`, `format/*`: keys, required keys, typed values, placeholders ([`options`]);
-//! - `postgres/*`, `jdbc/*`: slot names, decoding plugin, JDBC URL ([`postgres`]);
-//! - `table/*`, `kafka/*`: primary keys, reserved words, key fields ([`table`]);
-//! - `insert/*`, `pipeline/*`: across tables ([`pipeline`]).
+//! - `connector/*`: missing, unknown or Aiven-console connector names (`connector.rs`);
+//! - `option/*`, `format/*`: keys, required keys, typed values, placeholders (`options.rs`);
+//! - `postgres/*`, `jdbc/*`: slot names, decoding plugin, JDBC URL (`postgres.rs`);
+//! - `table/*`, `kafka/*`: primary keys, reserved words, key fields (`table.rs`);
+//! - `insert/*`, `pipeline/*`: across tables (`pipeline.rs`).
 //!
 //! A finding never contains the value of a password (or any secret-looking) option.
 
@@ -60,6 +60,20 @@ pub fn lint_with(source: &SourceFile, region: Span, config: &LintConfig) -> Vec<
     lint_parsed(&parsed, config)
 }
 
+/// Lints several regions of one file as one script, so that rules across tables see them all
+/// (a scenario's source table, sink table and INSERT may sit in separate TOML strings). Spans map
+/// 1:1 only where the region's text is the SQL itself (TOML literal strings, or basic strings
+/// without escapes).
+pub fn lint_regions(source: &SourceFile, regions: &[Span], config: &LintConfig) -> Vec<Finding> {
+    let mut merged = ParsedScript::default();
+    for region in regions {
+        let parsed = ddl::parse(source, *region);
+        merged.statements.extend(parsed.statements);
+        merged.findings.extend(parsed.findings);
+    }
+    lint_parsed(&merged, config)
+}
+
 /// Lints an already parsed script; its syntax findings are included.
 pub fn lint_parsed(parsed: &ParsedScript, config: &LintConfig) -> Vec<Finding> {
     let mut out = parsed.findings.clone();
@@ -78,6 +92,17 @@ pub fn lint_parsed(parsed: &ParsedScript, config: &LintConfig) -> Vec<Finding> {
     out.sort_by_key(|f| (f.span.start, f.span.end, f.code));
     out.dedup();
     out
+}
+
+/// Indexes (ascending) of the keys that repeat an earlier one. Sorting rather than hashing:
+/// lists are short and this runs for every table.
+fn repeated<K: Ord>(keys: impl Iterator<Item = K>) -> Vec<usize> {
+    let mut indexed: Vec<(K, usize)> = keys.enumerate().map(|(i, k)| (k, i)).collect();
+    indexed.sort();
+    let mut repeats: Vec<usize> =
+        indexed.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1).collect();
+    repeats.sort_unstable();
+    repeats
 }
 
 fn final_semicolon(parsed: &ParsedScript, out: &mut Vec<Finding>) {

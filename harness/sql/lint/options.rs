@@ -6,7 +6,6 @@ use super::{suggest, LintConfig};
 use crate::diagnostics::{Finding, Span};
 use crate::sql::catalog::{check_value, Catalog, ConnectorSpec, FormatSpec, OptionSpec};
 use crate::sql::ddl::{CreateTable, TableOption};
-use std::collections::HashMap;
 
 /// Options whose values have a dedicated rule elsewhere (the generic type check would say less).
 const DEDICATED: &[(&str, &str)] = &[("postgres-cdc", "decoding.plugin.name")];
@@ -28,9 +27,9 @@ pub fn placeholder(value: &str) -> Option<&str> {
 
 pub fn check(resolved: &Resolved<'_>, config: &LintConfig, out: &mut Vec<Finding>) {
     let table = resolved.table;
-    let mut seen: HashMap<&str, &TableOption> = HashMap::new();
-    for opt in &table.options {
-        if seen.insert(opt.key.as_str(), opt).is_some() {
+    let repeats = super::repeated(table.options.iter().map(|o| o.key.as_str()));
+    for (i, opt) in table.options.iter().enumerate() {
+        if repeats.binary_search(&i).is_ok() {
             out.push(
                 Finding::warning(
                     "option/duplicate",
@@ -41,7 +40,7 @@ pub fn check(resolved: &Resolved<'_>, config: &LintConfig, out: &mut Vec<Finding
                 .with_help("remove one of the two"),
             );
         }
-        check_placeholder(opt, resolved.spec.and_then(|s| s.option(&opt.key)), out);
+        check_placeholder(opt, resolved.spec, out);
     }
     let Some(spec) = resolved.spec else { return };
     let formats = FormatsInUse::of(table, spec);
@@ -51,7 +50,7 @@ pub fn check(resolved: &Resolved<'_>, config: &LintConfig, out: &mut Vec<Finding
         }
         if let Some(o) = spec.option(&opt.key) {
             if !DEDICATED.contains(&(spec.connector.as_str(), o.key.as_str())) {
-                check_typed(opt, o, &format!("'{}'", o.key), out);
+                check_typed(opt, o, out);
             }
             check_version(opt, o, spec, config, out);
             if let Some(note) = &o.note {
@@ -76,9 +75,9 @@ pub fn check(resolved: &Resolved<'_>, config: &LintConfig, out: &mut Vec<Finding
     check_format_names(table, spec, out);
 }
 
-fn check_placeholder(opt: &TableOption, spec: Option<&OptionSpec>, out: &mut Vec<Finding>) {
+fn check_placeholder(opt: &TableOption, spec: Option<&ConnectorSpec>, out: &mut Vec<Finding>) {
     let Some(p) = placeholder(&opt.value) else { return };
-    let message = if is_secret(&opt.key, spec) {
+    let message = if is_secret(&opt.key, spec.and_then(|s| s.option(&opt.key))) {
         format!("'{}' still holds a template placeholder", opt.key)
     } else {
         format!("'{}' still holds the placeholder {p}", opt.key)
@@ -90,7 +89,7 @@ fn check_placeholder(opt: &TableOption, spec: Option<&OptionSpec>, out: &mut Vec
     );
 }
 
-fn check_typed(opt: &TableOption, spec: &OptionSpec, name: &str, out: &mut Vec<Finding>) {
+fn check_typed(opt: &TableOption, spec: &OptionSpec, out: &mut Vec<Finding>) {
     let Err(e) = check_value(spec, &opt.value) else { return };
     let shown =
         if is_secret(&opt.key, Some(spec)) { String::new() } else { format!(" = '{}'", opt.value) };
@@ -105,7 +104,7 @@ fn check_typed(opt: &TableOption, spec: &OptionSpec, name: &str, out: &mut Vec<F
         Finding::error(
             "option/type",
             opt.value_span,
-            format!("{name}{shown}: expected {}", e.expected),
+            format!("'{}'{shown}: expected {}", opt.key, e.expected),
         )
         .with_label(format!("expected {}", e.expected))
         .with_help(help),
@@ -185,7 +184,7 @@ fn check_format_option(
     }
     let prefix = &opt.key[..opt.key.len() - rest.len()];
     match format.option(rest) {
-        Some(o) => check_typed(opt, o, &format!("'{}'", opt.key), out),
+        Some(o) => check_typed(opt, o, out),
         None => {
             let candidates: Vec<String> =
                 format.options.iter().map(|o| format!("{prefix}{}", o.key)).collect();

@@ -3,7 +3,6 @@
 use super::connector::Resolved;
 use crate::diagnostics::Finding;
 use crate::sql::ddl::{ColumnKind, CreateTable, ParsedScript};
-use std::collections::HashSet;
 
 /// Words Flink's SQL parser (Calcite) reserves, which a column may use only in backquotes. Flink's
 /// documented list also holds non-reserved keywords (`data`, `name`, `key`, `type` work
@@ -162,9 +161,9 @@ fn primary_key(table: &CreateTable, out: &mut Vec<Finding>) {
 }
 
 fn columns(table: &CreateTable, out: &mut Vec<Finding>) {
-    let mut seen = HashSet::new();
-    for c in &table.columns {
-        if !seen.insert(c.name.value.as_str()) {
+    let repeats = super::repeated(table.columns.iter().map(|c| c.name.value.as_str()));
+    for (i, c) in table.columns.iter().enumerate() {
+        if repeats.binary_search(&i).is_ok() {
             out.push(
                 Finding::error(
                     "table/duplicate-column",
@@ -210,9 +209,11 @@ fn key_fields(table: &CreateTable, out: &mut Vec<Finding>) {
 
 /// The same table created twice in one script fails on the second `CREATE`.
 pub fn duplicates(parsed: &ParsedScript, out: &mut Vec<Finding>) {
-    let mut seen: HashSet<String> = HashSet::new();
-    for t in parsed.tables() {
-        if !seen.insert(t.name.display()) && !t.if_not_exists {
+    let names =
+        parsed.tables().map(|t| t.name.parts.iter().map(|p| p.value.as_str()).collect::<Vec<_>>());
+    let repeats = super::repeated(names);
+    for (i, t) in parsed.tables().enumerate() {
+        if repeats.binary_search(&i).is_ok() && !t.if_not_exists {
             out.push(
                 Finding::error(
                     "table/duplicate",

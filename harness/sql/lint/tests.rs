@@ -522,3 +522,31 @@ fn syntax_findings_come_through() {
         run(&PG_OK.replace("'slot.name' = 'flink_orders',", "'slot.name' = 'flink_orders'"));
     assert_eq!(codes(&f), vec!["syntax/missing-comma"]);
 }
+
+#[test]
+fn regions_of_one_file_are_linted_together() {
+    let sink = "CREATE TABLE snk (id INT, data STRING) WITH ('connector' = 'kafka', 'topic' = 'o', 'properties.bootstrap.servers' = 'k:9092', 'format' = 'json')";
+    let insert = "INSERT INTO snk SELECT * FROM src";
+    let text = format!("source = '''\n{PG_OK}'''\nsink = '''\n{sink}'''\ninsert = '{insert}'\n");
+    let src = SourceFile::new("s.toml", text.as_str());
+    let region = |needle: &str, len: usize| {
+        let start = text.find(needle).unwrap();
+        Span::new(start, start + len)
+    };
+    let regions = [
+        region("CREATE TABLE src", PG_OK.len()),
+        region("CREATE TABLE snk", sink.len()),
+        region("INSERT INTO", insert.len()),
+    ];
+    let config = LintConfig { require_final_semicolon: false, ..LintConfig::default() };
+    let f = lint_regions(&src, &regions, &config);
+    assert_eq!(codes(&f), vec!["pipeline/updating-into-append-only"], "{f:#?}");
+    assert_eq!(src.line_col(f[0].span.start).line, 20);
+    assert_eq!(src.slice(f[0].span), "snk");
+}
+
+#[test]
+fn repeated_keys_are_found_in_order() {
+    assert_eq!(repeated(["a", "b", "a", "c", "b", "a"].into_iter()), vec![2, 4, 5]);
+    assert!(repeated(std::iter::empty::<&str>()).is_empty());
+}
