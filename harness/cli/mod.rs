@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+mod images;
 mod lint;
 mod sql;
 
@@ -32,6 +33,7 @@ pub struct Global {
 pub enum Command {
     Sql(sql::SqlArgs),
     Lint(lint::LintArgs),
+    Images(images::ImagesArgs),
 }
 
 /// Logs go to stderr so that stdout stays machine-readable (`sql`, `lint --format json`).
@@ -55,5 +57,6 @@ pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Sql(args) => sql::run(args, &cli.global),
         Command::Lint(args) => lint::run(args, &cli.global),
+        Command::Images(args) => images::run(args, &cli.global),
     }
 }
