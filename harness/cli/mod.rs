@@ -4,8 +4,11 @@
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+mod bench;
+mod down;
 mod lint;
 mod sql;
+mod up;
 
 /// Proves a PostgreSQL -> Apache Flink -> Kafka pipeline works before anyone ships it.
 #[derive(Debug, Parser)]
@@ -32,6 +35,9 @@ pub struct Global {
 pub enum Command {
     Sql(sql::SqlArgs),
     Lint(lint::LintArgs),
+    Up(up::UpArgs),
+    Down(down::DownArgs),
+    Bench(bench::BenchArgs),
 }
 
 /// Logs go to stderr so that stdout stays machine-readable (`sql`, `lint --format json`).
@@ -55,5 +61,8 @@ pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Sql(args) => sql::run(args, &cli.global),
         Command::Lint(args) => lint::run(args, &cli.global),
+        Command::Up(args) => up::run(args, &cli.global),
+        Command::Down(args) => down::run(args, &cli.global),
+        Command::Bench(args) => bench::run(args, &cli.global),
     }
 }
