@@ -33,6 +33,9 @@ pub struct UpArgs {
     /// Seconds each service may take to become ready.
     #[arg(long, default_value_t = 180)]
     pub timeout: u64,
+    /// The run id (labels and container names; a-z, 0-9, '-'); default: a random one.
+    #[arg(long)]
+    pub run_id: Option<String>,
 }
 
 pub fn run(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
@@ -52,6 +55,7 @@ async fn up(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
         keep: args.keep,
         progress: !global.quiet,
         ready_timeout: Duration::from_secs(args.timeout),
+        run_id: args.run_id,
         ..StackConfig::default()
     };
     let stack = match until_ctrl_c(Stack::start(config)).await {

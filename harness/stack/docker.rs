@@ -37,6 +37,20 @@ pub fn new_run_id() -> String {
     format!("{:08x}", hasher.finish() as u32)
 }
 
+/// A caller-chosen run id becomes part of container and network names: keep it to what Docker
+/// accepts everywhere.
+pub(crate) fn check_run_id(id: &str) -> Result<String, StackError> {
+    let valid = !id.is_empty()
+        && id.len() <= 32
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-');
+    if valid {
+        Ok(id.to_string())
+    } else {
+        Err(StackError::setup("stack", format!("run id {id:?}: use 1 to 32 of a-z, 0-9 and '-'")))
+    }
+}
+
 /// A random hex password (hex so that it never needs quoting in SQL or URLs).
 pub(crate) fn new_password() -> String {
     let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
@@ -180,6 +194,14 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 8);
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
+    }
+
+    #[test]
+    fn run_ids_chosen_by_callers_must_fit_container_names() {
+        assert_eq!(check_run_id("ci-42").unwrap(), "ci-42");
+        for bad in ["", "-x", "Upper", "a b", "a/b", &"x".repeat(33)] {
+            assert!(check_run_id(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

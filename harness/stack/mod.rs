@@ -9,7 +9,9 @@
 
 pub mod images;
 
+mod alone;
 mod cleanup;
+mod client;
 mod docker;
 mod endpoints;
 mod error;
@@ -22,7 +24,9 @@ mod progress;
 mod ready;
 mod service;
 
+pub use alone::{time_alone, Solo};
 pub use cleanup::{Inventory, LabelledContainer, Scope};
+pub use client::{ClientCommand, ClientOutput};
 pub use docker::{MANAGED_LABEL, RUN_LABEL, SERVICE_LABEL};
 pub use endpoints::{Credentials, Endpoints, FlinkEndpoint, KafkaEndpoint, PostgresEndpoint};
 pub use error::StackError;
@@ -36,6 +40,7 @@ use images::{FlinkVersion, ImageSource, Images};
 use progress::Progress;
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where run artefacts go unless configured: `<cwd>/.cdc-harness/runs/<run id>/`.
@@ -92,6 +97,7 @@ pub struct Stack {
     timings: Timings,
     artefacts: PathBuf,
     ready_timeout: Duration,
+    clients: AtomicU32,
     guard: RunGuard,
 }
 
@@ -109,7 +115,11 @@ impl Stack {
             return Err(StackError::setup("flink", "needs at least one TaskManager with one slot"));
         }
 
-        let run = Run { id: config.run_id.clone().unwrap_or_else(docker::new_run_id), docker: docker::connect()? };
+        let id = match config.run_id.clone() {
+            Some(id) => docker::check_run_id(&id)?,
+            None => docker::new_run_id(),
+        };
+        let run = Run { id, docker: docker::connect()? };
         let artefacts = config.artefacts_root.join(&run.id);
         let mut guard = RunGuard::new(run.docker.clone(), run.id.clone());
         if config.keep {
@@ -195,6 +205,12 @@ impl Stack {
         kafka::create_topic(&self.endpoints.kafka, topic, partitions).await
     }
 
+    /// Runs a one-shot container on the stack's network and returns its exit code and output.
+    pub async fn run_on_network(&self, command: ClientCommand) -> Result<ClientOutput, StackError> {
+        let n = self.clients.fetch_add(1, Ordering::Relaxed) + 1;
+        client::run(&self.run, format!("client-{n}"), command).await
+    }
+
     /// Fails naming the first service whose container has stopped.
     pub async fn ensure_running(&self) -> Result<(), StackError> {
         for service in self.services() {
@@ -278,6 +294,7 @@ impl Parts {
             timings,
             artefacts,
             ready_timeout: config.ready_timeout,
+            clients: AtomicU32::new(0),
             guard,
         }
     }
