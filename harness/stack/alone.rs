@@ -40,7 +40,7 @@ pub async fn time_alone(
     timeout: Duration,
 ) -> Result<Duration, StackError> {
     let run = Run { id: docker::new_run_id(), docker: docker::connect()? };
-    let mut guard = RunGuard::new(run.docker.clone(), run.id.clone());
+    let mut guard = RunGuard::new(run.id.clone());
     network::create(&run).await?;
     let progress = Progress::new(Vec::new(), false);
     let started = Instant::now();

@@ -128,10 +128,12 @@ fn ignore_missing(result: Result<(), DockerError>) -> Result<(), StackError> {
 }
 
 /// Reaps from synchronous code (Drop, panics, a start future dropped on Ctrl-C): on a thread of
-/// its own with its own runtime, so it works inside or outside any Tokio runtime.
-pub(crate) fn reap_blocking(docker: Docker, scope: Scope) {
+/// its own with its own runtime and its own client (pooled connections of the caller's client
+/// belong to the caller's runtime, which may be shutting down), so it works anywhere.
+pub(crate) fn reap_blocking(scope: Scope) {
     let joined = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let docker = super::docker::connect().map_err(std::io::Error::other)?;
         runtime.block_on(reap(&docker, &scope)).map_err(std::io::Error::other)
     })
     .join();
@@ -149,14 +151,13 @@ pub(crate) fn reap_blocking(docker: Docker, scope: Scope) {
 /// fails, panics or is cancelled (its future dropped on Ctrl-C) before a `Stack` exists.
 #[derive(Debug)]
 pub(crate) struct RunGuard {
-    docker: Docker,
     run_id: String,
     armed: bool,
 }
 
 impl RunGuard {
-    pub fn new(docker: Docker, run_id: String) -> Self {
-        RunGuard { docker, run_id, armed: true }
+    pub fn new(run_id: String) -> Self {
+        RunGuard { run_id, armed: true }
     }
 
     pub fn disarm(&mut self) {
@@ -167,7 +168,7 @@ impl RunGuard {
 impl Drop for RunGuard {
     fn drop(&mut self) {
         if self.armed {
-            reap_blocking(self.docker.clone(), Scope::Run(self.run_id.clone()));
+            reap_blocking(Scope::Run(self.run_id.clone()));
         }
     }
 }

@@ -121,7 +121,7 @@ impl Stack {
         };
         let run = Run { id, docker: docker::connect()? };
         let artefacts = config.artefacts_root.join(&run.id);
-        let mut guard = RunGuard::new(run.docker.clone(), run.id.clone());
+        let mut guard = RunGuard::new(run.id.clone());
         if config.keep {
             guard.disarm();
         }
@@ -307,14 +307,23 @@ async fn start_services(run: &Run, images: &Images, config: &StackConfig) -> Res
         awaited.push(flink::GATEWAY.to_string());
     }
     let progress = Progress::new(awaited, config.progress);
-    network::create(run).await?;
     let timeout = config.ready_timeout;
-    let (postgres, kafka, flink) = futures::try_join!(
-        postgres::start(run, &images.postgres, timeout, &progress),
-        kafka::start(run, &images.kafka, images.kafka_flavour, timeout, &progress),
-        flink::start(run, &images.flink, config.shape, timeout, &progress),
-    )?;
-    Ok((Parts { postgres, kafka, flink }, progress))
+    let started = async {
+        network::create(run).await?;
+        futures::try_join!(
+            postgres::start(run, &images.postgres, timeout, &progress),
+            kafka::start(run, &images.kafka, images.kafka_flavour, timeout, &progress),
+            flink::start(run, &images.flink, config.shape, timeout, &progress),
+        )
+    }
+    .await;
+    match started {
+        Ok((postgres, kafka, flink)) => Ok((Parts { postgres, kafka, flink }, progress)),
+        Err(e) => {
+            progress.finish();
+            Err(e)
+        }
+    }
 }
 
 async fn resolve_images(source: ImageSource, flink: FlinkVersion) -> Result<Images, StackError> {
