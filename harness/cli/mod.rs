@@ -5,8 +5,11 @@ use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
 mod images;
+mod bench;
+mod down;
 mod lint;
 mod sql;
+mod up;
 
 /// Proves a PostgreSQL -> Apache Flink -> Kafka pipeline works before anyone ships it.
 #[derive(Debug, Parser)]
@@ -34,6 +37,9 @@ pub enum Command {
     Sql(sql::SqlArgs),
     Lint(lint::LintArgs),
     Images(images::ImagesArgs),
+    Up(up::UpArgs),
+    Down(down::DownArgs),
+    Bench(bench::BenchArgs),
 }
 
 /// Logs go to stderr so that stdout stays machine-readable (`sql`, `lint --format json`).
@@ -58,5 +64,8 @@ pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
         Command::Sql(args) => sql::run(args, &cli.global),
         Command::Lint(args) => lint::run(args, &cli.global),
         Command::Images(args) => images::run(args, &cli.global),
+        Command::Up(args) => up::run(args, &cli.global),
+        Command::Down(args) => down::run(args, &cli.global),
+        Command::Bench(args) => bench::run(args, &cli.global),
     }
 }

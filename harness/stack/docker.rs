@@ -1,0 +1,214 @@
+//! The harness's Docker conventions, shared by every service: one run id, one labelled network,
+//! unique container names, labels on everything, ports published on 127.0.0.1 only.
+//!
+//! Containers are started with testcontainers (`AsyncRunner`); what testcontainers does not do —
+//! labelled networks, reaping by label, logs of containers whose start failed half-way — goes
+//! through its re-exported bollard client.
+
+use super::error::StackError;
+use super::images::ImageRef;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{SystemTime, UNIX_EPOCH};
+use testcontainers::bollard::models::{HostConfig, PortBinding};
+use testcontainers::bollard::Docker;
+use testcontainers::core::IntoContainerPort;
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerRequest, GenericImage, ImageExt};
+
+/// On every container and network the harness creates; `down` reaps by it.
+pub const MANAGED_LABEL: &str = "cdc-harness.managed";
+/// The run a container or network belongs to.
+pub const RUN_LABEL: &str = "cdc-harness.run";
+/// The service a container runs (`postgres`, `kafka`, `jobmanager`, `taskmanager-1`, ...).
+pub const SERVICE_LABEL: &str = "cdc-harness.service";
+
+/// Connects to the engine named by `DOCKER_HOST`, or the local socket.
+pub fn connect() -> Result<Docker, StackError> {
+    Docker::connect_with_defaults().map_err(StackError::Docker)
+}
+
+/// A short id unique enough to keep concurrent runs (parallel tests, several users) apart.
+pub fn new_run_id() -> String {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    format!("{:08x}", hasher.finish() as u32)
+}
+
+/// A caller-chosen run id becomes part of container and network names: keep it to what Docker
+/// accepts everywhere.
+pub(crate) fn check_run_id(id: &str) -> Result<String, StackError> {
+    let valid = !id.is_empty()
+        && id.len() <= 32
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-');
+    if valid {
+        Ok(id.to_string())
+    } else {
+        Err(StackError::setup("stack", format!("run id {id:?}: use 1 to 32 of a-z, 0-9 and '-'")))
+    }
+}
+
+/// A random hex password (hex so that it never needs quoting in SQL or URLs).
+pub(crate) fn new_password() -> String {
+    let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let b = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    format!("{a:016x}{b:016x}")
+}
+
+/// A port free on 127.0.0.1 now. Published ports are chosen here rather than by Docker because
+/// Docker picks a new random port when a container restarts (fault steps restart services), and
+/// the Kafka flavour must advertise its host port before it starts.
+pub(crate) fn free_port() -> Result<u16, StackError> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .map_err(|source| StackError::Io { path: "127.0.0.1:0".into(), source })?;
+    listener.local_addr().map(|a| a.port()).map_err(|source| StackError::Io { path: "127.0.0.1:0".into(), source })
+}
+
+/// What every service of one run shares.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    pub id: String,
+    pub docker: Docker,
+}
+
+impl Run {
+    pub fn network(&self) -> String {
+        network_name(&self.id)
+    }
+
+    /// The container name, which is also the host name on the run's network.
+    pub fn container_name(&self, service: &str) -> String {
+        format!("cdc-{}-{service}", self.id)
+    }
+
+    pub fn labels(&self) -> HashMap<String, String> {
+        HashMap::from([
+            (MANAGED_LABEL.to_string(), "true".to_string()),
+            (RUN_LABEL.to_string(), self.id.clone()),
+        ])
+    }
+}
+
+pub(crate) fn network_name(run_id: &str) -> String {
+    format!("cdc-{run_id}")
+}
+
+/// How one service's container is created.
+#[derive(Debug, Clone)]
+pub(crate) struct ContainerSpec {
+    pub service: String,
+    pub image: ImageRef,
+    pub entrypoint: Option<String>,
+    pub cmd: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Container ports published on 127.0.0.1: `(container port, host port)`, host port 0 = any.
+    pub publish: Vec<(u16, u16)>,
+}
+
+impl ContainerSpec {
+    pub fn new(service: impl Into<String>, image: &ImageRef) -> Self {
+        ContainerSpec {
+            service: service.into(),
+            image: image.clone(),
+            entrypoint: None,
+            cmd: Vec::new(),
+            env: Vec::new(),
+            publish: Vec::new(),
+        }
+    }
+
+    pub fn cmd<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.cmd = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn publish(mut self, container_port: u16, host_port: u16) -> Self {
+        self.publish.push((container_port, host_port));
+        self
+    }
+
+    fn request(&self, run: &Run) -> ContainerRequest<GenericImage> {
+        let mut image = GenericImage::new(self.image.name.as_str(), self.image.tag.as_str());
+        if let Some(entrypoint) = &self.entrypoint {
+            image = image.with_entrypoint(entrypoint);
+        }
+        for (port, _) in &self.publish {
+            image = image.with_exposed_port(port.tcp());
+        }
+        // testcontainers publishes on every interface; the harness's rule is 127.0.0.1 only.
+        let bindings: HashMap<String, Option<Vec<PortBinding>>> = self
+            .publish
+            .iter()
+            .map(|(container, host)| {
+                let host_port = if *host == 0 { String::new() } else { host.to_string() };
+                let binding = PortBinding { host_ip: Some("127.0.0.1".into()), host_port: Some(host_port) };
+                (format!("{container}/tcp"), Some(vec![binding]))
+            })
+            .collect();
+        let mut request = image
+            .with_container_name(run.container_name(&self.service))
+            .with_network(run.network())
+            .with_labels(run.labels())
+            .with_label(SERVICE_LABEL, self.service.clone())
+            .with_host_config_modifier(move |host: &mut HostConfig| {
+                host.publish_all_ports = Some(false);
+                host.port_bindings = Some(bindings.clone());
+            });
+        if !self.cmd.is_empty() {
+            request = request.with_cmd(self.cmd.clone());
+        }
+        for (key, value) in &self.env {
+            request = request.with_env_var(key.clone(), value.clone());
+        }
+        request
+    }
+
+    /// Creates and starts the container; readiness is each service's own business.
+    pub async fn start(self, run: &Run) -> Result<super::ServiceHandle, StackError> {
+        let name = run.container_name(&self.service);
+        tracing::debug!(service = %self.service, image = %self.image, "starting container {name}");
+        let container = self.request(run).start().await.map_err(|source| StackError::Create {
+            service: self.service.clone(),
+            image: self.image.to_string(),
+            source,
+        })?;
+        Ok(super::ServiceHandle::new(self.service, name, container, run.docker.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_differ_and_are_short_hex() {
+        let (a, b) = (new_run_id(), new_run_id());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 8);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
+    }
+
+    #[test]
+    fn run_ids_chosen_by_callers_must_fit_container_names() {
+        assert_eq!(check_run_id("ci-42").unwrap(), "ci-42");
+        for bad in ["", "-x", "Upper", "a b", "a/b", &"x".repeat(33)] {
+            assert!(check_run_id(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_long_hex() {
+        let p = new_password();
+        assert_eq!(p.len(), 32);
+        assert!(p.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(p, new_password());
+    }
+}

@@ -1,0 +1,53 @@
+//! The stack layer's one error type. Every failure of a service names the service.
+
+use std::path::PathBuf;
+use std::time::Duration;
+use testcontainers::bollard::errors::Error as DockerError;
+use testcontainers::TestcontainersError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("images: {0}")]
+    Images(String),
+    #[error("Docker engine: {0}")]
+    Docker(#[from] DockerError),
+    #[error("could not create the Docker network {network}: {source}")]
+    Network { network: String, source: DockerError },
+    #[error("{service}: could not start a container from {image}: {source}")]
+    Create { service: String, image: String, source: TestcontainersError },
+    #[error("{service}: {source}")]
+    Container { service: String, source: TestcontainersError },
+    #[error("{service} exited with code {code}; last log lines:\n{tail}")]
+    Exited { service: String, code: i64, tail: String },
+    #[error("{service} not ready after {:.0}s: {last}", waited.as_secs_f64())]
+    NotReady { service: String, waited: Duration, last: String },
+    #[error("{service}: {message}")]
+    Setup { service: String, message: String },
+    #[error("could not create topic {topic}: {message}")]
+    Topic { topic: String, message: String },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("interrupted (Ctrl-C)")]
+    Interrupted,
+    #[error("{cause}\n  container logs: {}", logs.display())]
+    WithLogs { cause: Box<StackError>, logs: PathBuf },
+}
+
+impl StackError {
+    /// The service the failure is about, if it is about one.
+    pub fn service(&self) -> Option<&str> {
+        match self {
+            StackError::Create { service, .. }
+            | StackError::Container { service, .. }
+            | StackError::Exited { service, .. }
+            | StackError::NotReady { service, .. }
+            | StackError::Setup { service, .. } => Some(service),
+            StackError::WithLogs { cause, .. } => cause.service(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn setup(service: &str, message: impl std::fmt::Display) -> Self {
+        StackError::Setup { service: service.to_string(), message: message.to_string() }
+    }
+}
