@@ -1,0 +1,431 @@
+//! One way to hand a scenario's SQL script to Flink, whatever the stack offers: through the SQL
+//! Gateway, or through the SQL-runner jar on the JobManager. Both run the script's SET/DDL
+//! statements in order and all its INSERTs as one statement set, so a script starts one job.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use super::error::FlinkError;
+use super::gateway::{Heartbeat, Session, SqlGateway};
+use super::jar::JarRun;
+use super::jobmanager::JobManager;
+
+/// How SQL reaches Flink (`submit = auto|gateway|jar`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubmitMode {
+    /// The SQL Gateway when the stack has one, the SQL-runner jar otherwise.
+    #[default]
+    Auto,
+    /// The SQL Gateway's REST API (official Flink images).
+    Gateway,
+    /// The SQL-runner jar through the JobManager's `/jars` API (any cluster).
+    Jar,
+}
+
+/// The Flink services of a stack (or of a `--target`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlinkEndpoints {
+    /// The JobManager's REST API, e.g. `http://127.0.0.1:8081`.
+    pub rest_url: String,
+    /// The SQL Gateway's REST API, e.g. `http://127.0.0.1:8083`, when the stack runs one.
+    pub gateway_url: Option<String>,
+}
+
+/// Where the SQL-runner jar comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JarSource {
+    Bytes { file_name: String, bytes: Vec<u8> },
+    Path(PathBuf),
+}
+
+/// The SQL-runner jar and how it takes the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlRunner {
+    pub jar: JarSource,
+    /// Overrides the jar manifest's `Main-Class`.
+    pub entry_class: Option<String>,
+    /// Program arguments; `{sql}` becomes the script, `{sql_base64}` its standard base64.
+    pub args: Vec<String>,
+}
+
+impl SqlRunner {
+    /// The runner's default calling convention: `--sql-base64 <script as base64>`.
+    pub fn default_args() -> Vec<String> {
+        vec!["--sql-base64".into(), "{sql_base64}".into()]
+    }
+
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        SqlRunner {
+            jar: JarSource::Path(path.into()),
+            entry_class: None,
+            args: Self::default_args(),
+        }
+    }
+
+    pub fn from_bytes(file_name: &str, bytes: Vec<u8>) -> Self {
+        let jar = JarSource::Bytes { file_name: file_name.to_string(), bytes };
+        SqlRunner { jar, entry_class: None, args: Self::default_args() }
+    }
+
+    pub fn program_args(&self, script: &str) -> Vec<String> {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(script);
+        self.args
+            .iter()
+            .map(|a| a.replace("{sql_base64}", &encoded).replace("{sql}", script))
+            .collect()
+    }
+
+    async fn load(&self) -> Result<(String, Vec<u8>), FlinkError> {
+        match &self.jar {
+            JarSource::Bytes { file_name, bytes } => Ok((file_name.clone(), bytes.clone())),
+            JarSource::Path(path) => {
+                let bytes = tokio::fs::read(path).await.map_err(|source| FlinkError::Jar {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                Ok((name.unwrap_or_else(|| "sql-runner.jar".into()), bytes))
+            }
+        }
+    }
+}
+
+/// Tuning for [`Submitter`]; the defaults suit the harness's stacks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmitOptions {
+    /// Gateway session properties (override the gateway's configuration).
+    pub session_properties: BTreeMap<String, String>,
+    /// How long one statement may take on the gateway (DDL, or planning and submitting an INSERT).
+    pub statement_timeout: Duration,
+    /// Gateway heartbeat period; well below the gateway's idle timeout (10 min by default).
+    pub heartbeat_every: Duration,
+}
+
+impl Default for SubmitOptions {
+    fn default() -> Self {
+        SubmitOptions {
+            session_properties: BTreeMap::new(),
+            statement_timeout: Duration::from_secs(120),
+            heartbeat_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A job a script started.
+#[derive(Debug)]
+pub struct SubmittedJob {
+    pub job_id: String,
+    /// `Gateway` or `Jar`, never `Auto`.
+    pub mode: SubmitMode,
+    /// From the first request to the job id in hand.
+    pub submit_time: Duration,
+    /// The gateway session the job was submitted in, kept alive until [`SubmittedJob::release`].
+    lease: Option<(Session, Heartbeat)>,
+}
+
+impl SubmittedJob {
+    /// Ends what the submission holds open (the gateway session and its heartbeat). The job
+    /// itself keeps running: stop or cancel it through [`JobManager`].
+    pub async fn release(mut self) -> Result<(), FlinkError> {
+        match self.lease.take() {
+            Some((session, heartbeat)) => {
+                heartbeat.stop();
+                session.close().await
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// Submits SQL scripts to one Flink cluster, the same way for every scenario.
+#[derive(Debug)]
+pub enum Submitter {
+    Gateway { gateway: SqlGateway, options: SubmitOptions },
+    Jar { jobmanager: JobManager, runner: SqlRunner, jar_id: tokio::sync::OnceCell<String> },
+}
+
+impl Submitter {
+    /// Picks the way in: `auto` takes the gateway when `endpoints` has one. Connects to the gateway
+    /// (API version negotiation) now; the jar is uploaded on the first submission.
+    pub async fn connect(
+        mode: SubmitMode,
+        endpoints: &FlinkEndpoints,
+        runner: Option<SqlRunner>,
+        options: SubmitOptions,
+    ) -> Result<Self, FlinkError> {
+        let use_gateway = match (mode, &endpoints.gateway_url) {
+            (SubmitMode::Gateway, None) => {
+                return Err(FlinkError::Unsupported(
+                    "submit = gateway, but this stack runs no SQL Gateway (the local images have none: \
+                     use the registry images, or submit = jar)"
+                        .into(),
+                ))
+            }
+            (SubmitMode::Jar, _) | (SubmitMode::Auto, None) => false,
+            (SubmitMode::Gateway | SubmitMode::Auto, Some(_)) => true,
+        };
+        if use_gateway {
+            let url = endpoints.gateway_url.as_deref().unwrap_or_default();
+            return Ok(Submitter::Gateway { gateway: SqlGateway::connect(url).await?, options });
+        }
+        let runner = runner.ok_or_else(|| {
+            FlinkError::Unsupported(
+                "no SQL Gateway and no SQL-runner jar: cannot submit SQL to this cluster".into(),
+            )
+        })?;
+        let jobmanager = JobManager::new(&endpoints.rest_url)?;
+        Ok(Submitter::Jar { jobmanager, runner, jar_id: tokio::sync::OnceCell::new() })
+    }
+
+    /// `Gateway` or `Jar`.
+    pub fn mode(&self) -> SubmitMode {
+        match self {
+            Submitter::Gateway { .. } => SubmitMode::Gateway,
+            Submitter::Jar { .. } => SubmitMode::Jar,
+        }
+    }
+
+    /// Runs the script's SET/DDL statements, then its INSERTs as one job; returns that job.
+    pub async fn submit(&self, sql_script: &str) -> Result<SubmittedJob, FlinkError> {
+        let started = Instant::now();
+        let (job_id, lease) = match self {
+            Submitter::Gateway { gateway, options } => {
+                let (job_id, lease) = submit_to_gateway(gateway, options, sql_script).await?;
+                (job_id, Some(lease))
+            }
+            Submitter::Jar { jobmanager, runner, jar_id } => {
+                let jar_id = jar_id
+                    .get_or_try_init(|| async {
+                        let (name, bytes) = runner.load().await?;
+                        jobmanager.upload_jar(&name, bytes).await
+                    })
+                    .await?;
+                let run = JarRun {
+                    entry_class: runner.entry_class.clone(),
+                    program_args_list: runner.program_args(sql_script),
+                    parallelism: None,
+                };
+                (jobmanager.run_jar(jar_id, &run).await?, None)
+            }
+        };
+        Ok(SubmittedJob { job_id, mode: self.mode(), submit_time: started.elapsed(), lease })
+    }
+}
+
+async fn submit_to_gateway(
+    gateway: &SqlGateway,
+    options: &SubmitOptions,
+    script: &str,
+) -> Result<(String, (Session, Heartbeat)), FlinkError> {
+    let plan = plan_statements(script);
+    if plan.is_empty() {
+        return Err(FlinkError::Unsupported("the SQL script has no statement".into()));
+    }
+    let session = gateway.open_session(Some("cdc-harness"), &options.session_properties).await?;
+    let heartbeat = session.keep_alive(options.heartbeat_every);
+    let mut job_id = None;
+    for statement in &plan {
+        match session.run(statement, options.statement_timeout).await {
+            Ok(result) => job_id = result.job_id.or(job_id),
+            Err(e) => {
+                // Leave nothing behind: the session goes with the failed submission.
+                heartbeat.stop();
+                let _ = session.close().await;
+                return Err(e);
+            }
+        }
+    }
+    match job_id {
+        Some(id) => Ok((id, (session, heartbeat))),
+        None => {
+            heartbeat.stop();
+            let _ = session.close().await;
+            Err(FlinkError::Unsupported("the SQL script started no job (it has no INSERT)".into()))
+        }
+    }
+}
+
+/// The statements to send the gateway: everything but INSERTs in order, then the INSERTs as
+/// one `EXECUTE STATEMENT SET` (or alone when there is one). Statement sets already written as
+/// `EXECUTE STATEMENT SET BEGIN ... END` or `BEGIN STATEMENT SET; ... END;` are kept whole.
+fn plan_statements(script: &str) -> Vec<String> {
+    let mut plan = Vec::new();
+    let mut inserts = Vec::new();
+    let mut open_set: Option<Vec<String>> = None;
+    for statement in split_statements(script) {
+        let words = leading_words(&statement, 3);
+        let starts = |w: &[&str]| {
+            words.len() >= w.len() && w.iter().zip(&words).all(|(a, b)| b.eq_ignore_ascii_case(a))
+        };
+        if let Some(set) = open_set.as_mut() {
+            if starts(&["END"]) && words.len() == 1 {
+                inserts.append(set);
+                open_set = None;
+            } else {
+                set.push(statement);
+            }
+        } else if starts(&["BEGIN", "STATEMENT", "SET"]) {
+            open_set = Some(Vec::new());
+        } else if starts(&["INSERT"]) {
+            inserts.push(statement);
+        } else {
+            plan.push(statement);
+        }
+    }
+    inserts.extend(open_set.unwrap_or_default());
+    match inserts.len() {
+        0 => {}
+        1 => plan.push(inserts.remove(0)),
+        _ => plan.push(format!("EXECUTE STATEMENT SET\nBEGIN\n{};\nEND", inserts.join(";\n"))),
+    }
+    plan
+}
+
+/// Splits a script on `;` outside quotes and comments. `EXECUTE STATEMENT SET BEGIN ... END`
+/// stays one statement. Empty statements and comment-only statements are dropped.
+fn split_statements(script: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let bytes = script.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == q {
+                        // A doubled quote is an escaped quote.
+                        if bytes.get(i + 1) == Some(&q) {
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' => {
+                pieces.push(&script[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    pieces.push(&script[start.min(script.len())..]);
+
+    let mut statements: Vec<String> = Vec::new();
+    let mut open_execute_set = false;
+    for piece in pieces {
+        if leading_words(piece, 1).is_empty() {
+            continue;
+        }
+        let words = leading_words(piece, 3);
+        let piece = piece.trim().to_string();
+        if open_execute_set {
+            let last = statements.last_mut().expect("an open statement set");
+            last.push_str(";\n");
+            last.push_str(&piece);
+            open_execute_set = !(words.len() == 1 && words[0].eq_ignore_ascii_case("END"));
+        } else {
+            open_execute_set = words.len() == 3
+                && words
+                    .iter()
+                    .zip(["EXECUTE", "STATEMENT", "SET"])
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b));
+            statements.push(piece);
+        }
+    }
+    statements
+}
+
+/// The first `n` words of a statement, skipping comments.
+fn leading_words(statement: &str, n: usize) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut rest = statement;
+    while words.len() < n {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+        } else if rest.is_empty() {
+            break;
+        } else {
+            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            if end == 0 {
+                break;
+            }
+            words.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_split_on_semicolons_outside_quotes_and_comments() {
+        let script = "SET 'pipeline.name' = 'a;b';\n-- a comment; still a comment\nCREATE TABLE t (x STRING) WITH ('k' = 'it''s;');\n/* block; */ INSERT INTO k SELECT * FROM t;\n  ;\n-- trailing comment only\n";
+        let parts = split_statements(script);
+        assert_eq!(parts.len(), 3, "{parts:#?}");
+        assert_eq!(parts[0], "SET 'pipeline.name' = 'a;b'");
+        assert!(parts[1].ends_with("('k' = 'it''s;')"), "{}", parts[1]);
+        assert!(parts[2].ends_with("INSERT INTO k SELECT * FROM t"), "{}", parts[2]);
+    }
+
+    #[test]
+    fn inserts_become_one_statement_set_after_the_ddl() {
+        let plan = plan_statements("CREATE TABLE a (x INT);\nINSERT INTO k1 SELECT * FROM a;\nCREATE TABLE b (x INT);\nINSERT INTO k2 SELECT * FROM b;");
+        assert_eq!(plan.len(), 3, "{plan:#?}");
+        assert!(plan[0].starts_with("CREATE TABLE a") && plan[1].starts_with("CREATE TABLE b"));
+        assert_eq!(plan[2], "EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO k1 SELECT * FROM a;\nINSERT INTO k2 SELECT * FROM b;\nEND");
+        let single = plan_statements("CREATE TABLE a (x INT); insert into k SELECT 1");
+        assert_eq!(single, vec!["CREATE TABLE a (x INT)", "insert into k SELECT 1"]);
+    }
+
+    #[test]
+    fn written_statement_sets_stay_whole() {
+        let plan = plan_statements(
+            "EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; INSERT INTO b SELECT 2; END;",
+        );
+        assert_eq!(
+            plan,
+            vec![
+                "EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1;\nINSERT INTO b SELECT 2;\nEND"
+            ]
+        );
+        let plan = plan_statements(
+            "BEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;\nINSERT INTO b SELECT 2;\nEND;",
+        );
+        assert_eq!(plan, vec!["EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nINSERT INTO b SELECT 2;\nEND"]);
+    }
+
+    #[test]
+    fn runner_args_carry_the_script() {
+        let runner = SqlRunner::from_bytes("r.jar", vec![]);
+        assert_eq!(runner.program_args("SELECT 'é';"), vec!["--sql-base64", "U0VMRUNUICfDqSc7"]);
+        let plain = SqlRunner { args: vec!["-f".into(), "{sql}".into()], ..runner };
+        assert_eq!(plain.program_args("SET 'a' = 'b'"), vec!["-f", "SET 'a' = 'b'"]);
+    }
+}
