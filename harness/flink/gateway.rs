@@ -453,6 +453,17 @@ mod tests {
     }
 
     #[test]
+    fn both_spellings_of_the_query_flag_are_read() {
+        for body in [r#"{"resultType":"EOS","isQueryResult":true}"#, r#"{"resultType":"EOS","queryResult":true}"#] {
+            let page: FetchBody = serde_json::from_str(body).unwrap();
+            assert_eq!(page.is_query_result, Some(true), "{body}");
+        }
+        let not_ready: FetchBody =
+            serde_json::from_str(r#"{"resultType":"NOT_READY","nextResultUri":"/v4/x"}"#).unwrap();
+        assert_eq!(not_ready.is_query_result, None);
+    }
+
+    #[test]
     fn statements_are_named_by_their_first_line() {
         assert_eq!(first_line("  INSERT INTO k\nSELECT * FROM s"), "INSERT INTO k ...");
         assert_eq!(first_line("SET 'a' = 'b'"), "SET 'a' = 'b'");
