@@ -454,7 +454,10 @@ mod tests {
 
     #[test]
     fn both_spellings_of_the_query_flag_are_read() {
-        for body in [r#"{"resultType":"EOS","isQueryResult":true}"#, r#"{"resultType":"EOS","queryResult":true}"#] {
+        for body in [
+            r#"{"resultType":"EOS","isQueryResult":true}"#,
+            r#"{"resultType":"EOS","queryResult":true}"#,
+        ] {
             let page: FetchBody = serde_json::from_str(body).unwrap();
             assert_eq!(page.is_query_result, Some(true), "{body}");
         }

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::error::{root_cause, FlinkError};
+use super::error::{redact_secrets, root_cause, FlinkError};
 use super::rest::{segment, Rest};
 use crate::retry::{Attempt, Retry, RetryError};
 
@@ -162,6 +162,7 @@ impl JobException {
         task: Option<String>,
         timestamp: Option<i64>,
     ) -> Self {
+        let stacktrace = redact_secrets(&stacktrace);
         JobException { name, root_cause: root_cause(&stacktrace), task, timestamp, stacktrace }
     }
 }
@@ -191,6 +192,16 @@ struct ExceptionEntry {
     stacktrace: String,
     timestamp: Option<i64>,
     task_name: Option<String>,
+    /// A job-level failure (`JobException: Recovery is suppressed ...`) names no task; the task
+    /// failures that caused it are listed here.
+    #[serde(default)]
+    concurrent_exceptions: Vec<ConcurrentException>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConcurrentException {
+    task_name: Option<String>,
 }
 
 /// `GET /jobs/{id}/checkpoints`, the parts the harness reads.
@@ -213,6 +224,7 @@ pub struct CheckpointCounts {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct LatestCheckpoints {
     pub completed: Option<CheckpointInfo>,
+    pub savepoint: Option<CheckpointInfo>,
     pub failed: Option<CheckpointInfo>,
 }
 
@@ -322,12 +334,17 @@ impl JobManager {
             .into_iter()
             .max_by_key(|e| e.timestamp.unwrap_or(i64::MIN));
         Ok(match (latest, body.root_exception) {
-            (Some(e), _) => Some(JobException::from_stacktrace(
-                e.stacktrace,
-                e.exception_name,
-                e.task_name,
-                e.timestamp,
-            )),
+            (Some(e), _) => {
+                let task = e
+                    .task_name
+                    .or_else(|| e.concurrent_exceptions.into_iter().find_map(|c| c.task_name));
+                Some(JobException::from_stacktrace(
+                    e.stacktrace,
+                    e.exception_name,
+                    task,
+                    e.timestamp,
+                ))
+            }
             (None, Some(text)) if !text.trim().is_empty() => {
                 Some(JobException::from_stacktrace(text, None, None, body.timestamp))
             }
@@ -471,7 +488,11 @@ impl JobManager {
             Err(RetryError::Fatal { error: Seen::Error(e), .. }) => return Err(e),
             Err(RetryError::Fatal { error: Seen::State(state, _), .. }) => {
                 let exception = self.exception(job_id).await.ok().flatten();
-                return Err(FlinkError::Job { job_id: job_id.to_string(), state, exception: exception.map(Box::new) });
+                return Err(FlinkError::Job {
+                    job_id: job_id.to_string(),
+                    state,
+                    exception: exception.map(Box::new),
+                });
             }
             Err(RetryError::TimedOut { last, elapsed, .. }) => (last, elapsed),
         };

@@ -12,7 +12,7 @@ mod jobmanager;
 mod rest;
 mod submit;
 
-pub use error::{root_cause, FlinkError};
+pub use error::{redact_secrets, root_cause, FlinkError};
 pub use gateway::{
     ApiVersion, Column, Heartbeat, OperationStatus, Row, Session, SqlGateway, StatementResult,
 };

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 
-use super::error::{explain_errors, FlinkError};
+use super::error::{explain_errors, redact_secrets, FlinkError};
 
 /// How long one request may take unless the caller says otherwise. Flink answers its REST calls
 /// in milliseconds; only jar runs (which plan the job inside the JobManager) take seconds.
@@ -123,10 +123,10 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = redact_secrets(&String::from_utf8_lossy(body));
     match text.char_indices().nth(BODY_EXCERPT) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text.into_owned(),
+        None => text,
     }
 }
 

@@ -144,9 +144,14 @@ impl SubmittedJob {
 
 /// Submits SQL scripts to one Flink cluster, the same way for every scenario.
 #[derive(Debug)]
-pub enum Submitter {
+pub struct Submitter {
+    way: Way,
+}
+
+#[derive(Debug)]
+enum Way {
     Gateway { gateway: SqlGateway, options: SubmitOptions },
-    Jar { jobmanager: JobManager, runner: SqlRunner, jar_id: tokio::sync::OnceCell<String> },
+    Jar(JarWay),
 }
 
 impl Submitter {
@@ -171,7 +176,8 @@ impl Submitter {
         };
         if use_gateway {
             let url = endpoints.gateway_url.as_deref().unwrap_or_default();
-            return Ok(Submitter::Gateway { gateway: SqlGateway::connect(url).await?, options });
+            let gateway = SqlGateway::connect(url).await?;
+            return Ok(Submitter { way: Way::Gateway { gateway, options } });
         }
         let runner = runner.ok_or_else(|| {
             FlinkError::Unsupported(
@@ -179,42 +185,75 @@ impl Submitter {
             )
         })?;
         let jobmanager = JobManager::new(&endpoints.rest_url)?;
-        Ok(Submitter::Jar { jobmanager, runner, jar_id: tokio::sync::OnceCell::new() })
+        Ok(Submitter { way: Way::Jar(JarWay { jobmanager, runner, jar_id: Default::default() }) })
     }
 
     /// `Gateway` or `Jar`.
     pub fn mode(&self) -> SubmitMode {
-        match self {
-            Submitter::Gateway { .. } => SubmitMode::Gateway,
-            Submitter::Jar { .. } => SubmitMode::Jar,
+        match self.way {
+            Way::Gateway { .. } => SubmitMode::Gateway,
+            Way::Jar(_) => SubmitMode::Jar,
         }
     }
 
     /// Runs the script's SET/DDL statements, then its INSERTs as one job; returns that job.
     pub async fn submit(&self, sql_script: &str) -> Result<SubmittedJob, FlinkError> {
         let started = Instant::now();
-        let (job_id, lease) = match self {
-            Submitter::Gateway { gateway, options } => {
+        let (job_id, lease) = match &self.way {
+            Way::Gateway { gateway, options } => {
                 let (job_id, lease) = submit_to_gateway(gateway, options, sql_script).await?;
                 (job_id, Some(lease))
             }
-            Submitter::Jar { jobmanager, runner, jar_id } => {
-                let jar_id = jar_id
-                    .get_or_try_init(|| async {
-                        let (name, bytes) = runner.load().await?;
-                        jobmanager.upload_jar(&name, bytes).await
-                    })
-                    .await?;
-                let run = JarRun {
-                    entry_class: runner.entry_class.clone(),
-                    program_args_list: runner.program_args(sql_script),
-                    parallelism: None,
-                };
-                (jobmanager.run_jar(jar_id, &run).await?, None)
-            }
+            Way::Jar(jar) => (jar.submit(sql_script).await?, None),
         };
         Ok(SubmittedJob { job_id, mode: self.mode(), submit_time: started.elapsed(), lease })
     }
+}
+
+/// The SQL-runner jar on one JobManager: uploaded on first use, again if the JobManager lost it.
+#[derive(Debug)]
+struct JarWay {
+    jobmanager: JobManager,
+    runner: SqlRunner,
+    jar_id: tokio::sync::Mutex<Option<String>>,
+}
+
+impl JarWay {
+    async fn submit(&self, script: &str) -> Result<String, FlinkError> {
+        let run = JarRun {
+            entry_class: self.runner.entry_class.clone(),
+            program_args_list: self.runner.program_args(script),
+            parallelism: None,
+        };
+        let jar = self.uploaded(None).await?;
+        match self.jobmanager.run_jar(&jar, &run).await {
+            // A restarted JobManager forgets its uploads.
+            Err(e) if is_missing_jar(&e) => {
+                let jar = self.uploaded(Some(&jar)).await?;
+                self.jobmanager.run_jar(&jar, &run).await
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// The jar's id, uploading it when there is none yet or the current one is `lost`.
+    async fn uploaded(&self, lost: Option<&str>) -> Result<String, FlinkError> {
+        let mut id = self.jar_id.lock().await;
+        match id.as_deref() {
+            Some(current) if Some(current) != lost => Ok(current.to_string()),
+            _ => {
+                let (name, bytes) = self.runner.load().await?;
+                let new_id = self.jobmanager.upload_jar(&name, bytes).await?;
+                *id = Some(new_id.clone());
+                Ok(new_id)
+            }
+        }
+    }
+}
+
+fn is_missing_jar(e: &FlinkError) -> bool {
+    matches!(e, FlinkError::Http { root_cause, .. }
+        if root_cause.contains("Jar file") && root_cause.ends_with("does not exist"))
 }
 
 async fn submit_to_gateway(
