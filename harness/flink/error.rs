@@ -90,7 +90,7 @@ impl FlinkError {
 
 /// Lines of a root-cause message kept before the rest is cut (validation errors list the
 /// supported options over many lines; the first lines say what is wrong).
-const ROOT_CAUSE_MAX_LINES: usize = 12;
+const ROOT_CAUSE_MAX_LINES: usize = 8;
 
 /// The root cause of a Java stack trace: the last `Caused by:` with the message lines that follow
 /// it (up to the first stack frame), without the `Caused by: ` prefix. Without any `Caused by:`,
@@ -110,11 +110,11 @@ pub fn root_cause(text: &str) -> String {
             None => return text.trim().to_string(),
         },
     };
+    // Blank lines only space Flink's lists out ("Unsupported options:\n\npasswd\n\n...").
     let mut message = vec![first];
-    message.extend(rest.iter().take_while(|l| !is_stack_frame(l)).copied());
-    while message.last().is_some_and(|l| l.trim().is_empty()) {
-        message.pop();
-    }
+    message.extend(
+        rest.iter().take_while(|l| !is_stack_frame(l)).filter(|l| !l.trim().is_empty()).copied(),
+    );
     if message.len() > ROOT_CAUSE_MAX_LINES {
         message.truncate(ROOT_CAUSE_MAX_LINES);
         message.push("...");
