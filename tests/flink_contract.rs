@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cdc_harness::flink::{
-    ApiVersion, FlinkEndpoints, FlinkError, JarRun, JobManager, JobState, SavepointStatus,
+    ApiVersion, FlinkEndpoints, FlinkError, JarRun, JobManager, JobState, SavepointStatus, Session,
     SqlGateway, SqlRunner, SubmitMode, SubmitOptions, Submitter,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -184,7 +184,7 @@ fn gateway_routes() -> Routes {
 
 fn ddl_routes(routes: Routes) -> Routes {
     routes
-        .on("POST", &format!("/v4/sessions/{SESSION}/statements"), 200, &gw("execute_ddl"))
+        .on("POST", &statements(), 200, &gw("execute_ddl"))
         .on("GET", &op(OP_DDL, "/status"), 200, &gw("status_running"))
         .on("GET", &op(OP_DDL, "/status"), 200, &gw("status_running"))
         .on("GET", &op(OP_DDL, "/status"), 200, &gw("status_finished"))
@@ -194,12 +194,25 @@ fn ddl_routes(routes: Routes) -> Routes {
 
 fn insert_routes(routes: Routes, first_page: &str) -> Routes {
     routes
+        .on("POST", &statements(), 200, &gw("execute_insert"))
         .on("GET", &op(OP_INSERT, "/status"), 200, &gw("status_finished"))
         .on("GET", &result_page(OP_INSERT, 0), 200, &gw(first_page))
         .on("GET", &result_page(OP_INSERT, 1), 200, &gw("result_insert_eos"))
 }
 
 const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn statements() -> String {
+    format!("/v4/sessions/{SESSION}/statements")
+}
+
+/// A recorded gateway serving `routes`, and a session opened on it.
+async fn session_on(routes: Routes) -> (RecordedFlink, Session) {
+    let flink = RecordedFlink::serve(routes).await;
+    let gateway = SqlGateway::connect(&flink.url()).await.unwrap();
+    let session = gateway.open_session(None, &BTreeMap::new()).await.unwrap();
+    (flink, session)
+}
 
 // ---------------------------------------------------------------------------------------------
 // SQL Gateway.
@@ -256,13 +269,7 @@ async fn contract_gateway_session_is_opened_with_its_properties_and_closed() {
 
 #[tokio::test]
 async fn contract_gateway_polls_a_running_operation_until_finished_then_reads_its_result() {
-    let flink = RecordedFlink::serve(ddl_routes(gateway_routes())).await;
-    let session = SqlGateway::connect(&flink.url())
-        .await
-        .unwrap()
-        .open_session(None, &BTreeMap::new())
-        .await
-        .unwrap();
+    let (flink, session) = session_on(ddl_routes(gateway_routes())).await;
 
     let result = session
         .run("CREATE TABLE t (x INT) WITH ('connector' = 'datagen')", TIMEOUT)
@@ -288,19 +295,8 @@ async fn contract_gateway_polls_a_running_operation_until_finished_then_reads_it
 
 #[tokio::test]
 async fn contract_gateway_insert_returns_the_job_id_from_the_jobid_field() {
-    let routes = insert_routes(gateway_routes(), "result_insert_payload").on(
-        "POST",
-        &format!("/v4/sessions/{SESSION}/statements"),
-        200,
-        &gw("execute_insert"),
-    );
-    let flink = RecordedFlink::serve(routes).await;
-    let session = SqlGateway::connect(&flink.url())
-        .await
-        .unwrap()
-        .open_session(None, &BTreeMap::new())
-        .await
-        .unwrap();
+    let routes = insert_routes(gateway_routes(), "result_insert_payload");
+    let (flink, session) = session_on(routes).await;
 
     let result = session.run("INSERT INTO sink SELECT * FROM t", TIMEOUT).await.unwrap();
 
@@ -311,19 +307,8 @@ async fn contract_gateway_insert_returns_the_job_id_from_the_jobid_field() {
 
 #[tokio::test]
 async fn contract_gateway_insert_falls_back_to_the_job_id_column() {
-    let routes = insert_routes(gateway_routes(), "result_insert_payload_without_jobid_field").on(
-        "POST",
-        &format!("/v4/sessions/{SESSION}/statements"),
-        200,
-        &gw("execute_insert"),
-    );
-    let flink = RecordedFlink::serve(routes).await;
-    let session = SqlGateway::connect(&flink.url())
-        .await
-        .unwrap()
-        .open_session(None, &BTreeMap::new())
-        .await
-        .unwrap();
+    let routes = insert_routes(gateway_routes(), "result_insert_payload_without_jobid_field");
+    let (_flink, session) = session_on(routes).await;
 
     let result = session.run("INSERT INTO sink SELECT * FROM t", TIMEOUT).await.unwrap();
 
@@ -333,19 +318,13 @@ async fn contract_gateway_insert_falls_back_to_the_job_id_column() {
 #[tokio::test]
 async fn contract_gateway_follows_next_result_uri_through_not_ready_and_pages_until_eos() {
     let routes = gateway_routes()
-        .on("POST", &format!("/v4/sessions/{SESSION}/statements"), 200, &gw("execute_query"))
+        .on("POST", &statements(), 200, &gw("execute_query"))
         .on("GET", &op(OP_QUERY, "/status"), 200, &gw("status_finished"))
         .on("GET", &result_page(OP_QUERY, 0), 200, &gw("result_query_not_ready"))
         .on("GET", &result_page(OP_QUERY, 0), 200, &gw("result_query_page0"))
         .on("GET", &result_page(OP_QUERY, 1), 200, &gw("result_query_page1"))
         .on("GET", &result_page(OP_QUERY, 2), 200, &gw("result_query_eos"));
-    let flink = RecordedFlink::serve(routes).await;
-    let session = SqlGateway::connect(&flink.url())
-        .await
-        .unwrap()
-        .open_session(None, &BTreeMap::new())
-        .await
-        .unwrap();
+    let (flink, session) = session_on(routes).await;
 
     let result = session.run("SELECT id, name, amount FROM t", TIMEOUT).await.unwrap();
 
@@ -367,17 +346,11 @@ async fn contract_gateway_follows_next_result_uri_through_not_ready_and_pages_un
 #[tokio::test]
 async fn contract_gateway_failed_statement_carries_the_root_cause_and_the_full_trace() {
     let routes = gateway_routes()
-        .on("POST", &format!("/v4/sessions/{SESSION}/statements"), 200, &gw("execute_failing"))
+        .on("POST", &statements(), 200, &gw("execute_failing"))
         .on("GET", &op(OP_FAILING, "/status"), 200, &gw("status_running"))
         .on("GET", &op(OP_FAILING, "/status"), 200, &gw("status_error"))
         .on("GET", &result_page(OP_FAILING, 0), 500, &gw("error_failed_operation_500"));
-    let flink = RecordedFlink::serve(routes).await;
-    let session = SqlGateway::connect(&flink.url())
-        .await
-        .unwrap()
-        .open_session(None, &BTreeMap::new())
-        .await
-        .unwrap();
+    let (_flink, session) = session_on(routes).await;
 
     let err = session.run("INSERT INTO sink\nSELECT * FROM orders", TIMEOUT).await.unwrap_err();
 
@@ -414,13 +387,7 @@ async fn contract_gateway_http_errors_name_the_endpoint_and_status() {
             500,
             &gw("error_unknown_session_500"),
         );
-    let flink = RecordedFlink::serve(routes).await;
-    let session = SqlGateway::connect(&flink.url())
-        .await
-        .unwrap()
-        .open_session(None, &BTreeMap::new())
-        .await
-        .unwrap();
+    let (_flink, session) = session_on(routes).await;
 
     let err = session.heartbeat().await.unwrap_err();
 
@@ -458,12 +425,7 @@ async fn contract_gateway_heartbeat_runs_in_the_background_until_stopped() {
 
 #[tokio::test]
 async fn contract_submitter_on_a_gateway_runs_ddl_then_the_insert_and_holds_the_session() {
-    let routes = insert_routes(ddl_routes(gateway_routes()), "result_insert_payload").on(
-        "POST",
-        &format!("/v4/sessions/{SESSION}/statements"),
-        200,
-        &gw("execute_insert"),
-    );
+    let routes = insert_routes(ddl_routes(gateway_routes()), "result_insert_payload");
     let flink = RecordedFlink::serve(routes).await;
     let endpoints =
         FlinkEndpoints { rest_url: "http://127.0.0.1:9".into(), gateway_url: Some(flink.url()) };
@@ -502,7 +464,7 @@ async fn contract_submitter_on_a_gateway_runs_ddl_then_the_insert_and_holds_the_
 #[tokio::test]
 async fn contract_submitter_closes_the_session_when_a_statement_fails() {
     let routes = gateway_routes()
-        .on("POST", &format!("/v4/sessions/{SESSION}/statements"), 200, &gw("execute_failing"))
+        .on("POST", &statements(), 200, &gw("execute_failing"))
         .on("GET", &op(OP_FAILING, "/status"), 200, &gw("status_error"))
         .on("GET", &result_page(OP_FAILING, 0), 500, &gw("error_failed_operation_500"));
     let flink = RecordedFlink::serve(routes).await;

@@ -14,8 +14,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::error::FlinkError;
-use super::rest::{segment, Rest};
-use crate::retry::{Attempt, Retry, RetryError};
+use super::rest::{poll, segment, Rest, Seen};
 
 /// The REST API versions this client speaks, oldest first. v1 lacks `rowFormat` and the job id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -241,29 +240,15 @@ impl Session {
         statement: &str,
         timeout: Duration,
     ) -> Result<(), FlinkError> {
-        let outcome = Retry::with_timeout(timeout)
-            .max_backoff(Duration::from_millis(500))
-            .run(|| async {
-                match self.status(operation).await {
-                    Ok(s) if s.is_terminal() => Ok(s),
-                    Ok(s) => {
-                        Err(Attempt::Retry(FlinkError::Unsupported(format!("operation is {s:?}"))))
-                    }
-                    Err(e) => Err(Attempt::Fatal(e)),
-                }
-            })
-            .await;
-        let status = match outcome {
-            Ok(status) => status,
-            Err(RetryError::Fatal { error, .. }) => return Err(error),
-            Err(RetryError::TimedOut { last, elapsed, .. }) => {
-                return Err(FlinkError::Timeout {
-                    what: format!("statement `{}`", first_line(statement)),
-                    elapsed,
-                    last: last.to_string(),
-                })
+        let what = format!("statement `{}`", first_line(statement));
+        let status = poll(timeout, &what, || async {
+            match self.status(operation).await {
+                Ok(s) if s.is_terminal() => Ok(s),
+                Ok(s) => Err(Seen::Pending(format!("operation is {s:?}"))),
+                Err(e) => Err(Seen::Failed(e)),
             }
-        };
+        })
+        .await?;
         if status == OperationStatus::Finished {
             return Ok(());
         }
@@ -292,26 +277,17 @@ impl Session {
         let mut next = Some(self.first_page(operation));
         while let Some(uri) = next.take() {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let page = Retry::with_timeout(remaining)
-                .max_backoff(Duration::from_millis(500))
-                .run(|| async {
-                    match self.fetch_page(&uri).await {
-                        Ok(page) if page.result_type == "NOT_READY" => {
-                            Err(Attempt::Retry(FlinkError::Unsupported("result not ready".into())))
-                        }
-                        Ok(page) => Ok(page),
-                        Err(e) => Err(Attempt::Fatal(e)),
+            let what = format!("the result of operation {operation}");
+            let page = poll(remaining, &what, || async {
+                match self.fetch_page(&uri).await {
+                    Ok(page) if page.result_type == "NOT_READY" => {
+                        Err(Seen::Pending("the result is not ready".into()))
                     }
-                })
-                .await
-                .map_err(|e| match e {
-                    RetryError::Fatal { error, .. } => error,
-                    RetryError::TimedOut { last, elapsed, .. } => FlinkError::Timeout {
-                        what: format!("the result of operation {operation}"),
-                        elapsed,
-                        last: last.to_string(),
-                    },
-                })?;
+                    Ok(page) => Ok(page),
+                    Err(e) => Err(Seen::Failed(e)),
+                }
+            })
+            .await?;
             result.is_query |= page.is_query_result.unwrap_or(false);
             result.job_id = result.job_id.or(page.job_id);
             result.result_kind = result.result_kind.or(page.result_kind);

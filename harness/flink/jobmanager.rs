@@ -10,8 +10,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::error::{redact_secrets, root_cause, FlinkError};
-use super::rest::{segment, Rest};
-use crate::retry::{Attempt, Retry, RetryError};
+use super::rest::{poll, segment, Rest, Seen};
 
 /// A client of one Flink cluster's REST API (`http://host:8081`). Cheap to clone.
 #[derive(Debug, Clone)]
@@ -291,12 +290,6 @@ struct JobsBody {
     jobs: Vec<JobSummary>,
 }
 
-/// What polling saw last, to explain a timeout or a fatal stop.
-enum Seen {
-    State(JobState, bool),
-    Error(FlinkError),
-}
-
 impl JobManager {
     /// A client of the REST API at `url` (e.g. `http://127.0.0.1:8081`). No request is made.
     pub fn new(url: &str) -> Result<Self, FlinkError> {
@@ -416,32 +409,23 @@ impl JobManager {
         trigger_id: &str,
         timeout: Duration,
     ) -> Result<String, FlinkError> {
-        let outcome = Retry::with_timeout(timeout)
-            .run(|| async {
-                match self.savepoint_status(job_id, trigger_id).await {
-                    Ok(SavepointStatus::Completed { location }) => Ok(location),
-                    Ok(SavepointStatus::Failed { root_cause, detail }) => {
-                        Err(Attempt::Fatal(FlinkError::Savepoint {
-                            job_id: job_id.to_string(),
-                            root_cause,
-                            detail,
-                        }))
-                    }
-                    Ok(SavepointStatus::InProgress) => {
-                        Err(Attempt::Retry(FlinkError::Unsupported("savepoint in progress".into())))
-                    }
-                    Err(e) => Err(Attempt::Fatal(e)),
+        poll(timeout, &format!("the savepoint of job {job_id}"), || async {
+            match self.savepoint_status(job_id, trigger_id).await {
+                Ok(SavepointStatus::Completed { location }) => Ok(location),
+                Ok(SavepointStatus::Failed { root_cause, detail }) => {
+                    Err(Seen::Failed(FlinkError::Savepoint {
+                        job_id: job_id.to_string(),
+                        root_cause,
+                        detail,
+                    }))
                 }
-            })
-            .await;
-        outcome.map_err(|e| match e {
-            RetryError::Fatal { error, .. } => error,
-            RetryError::TimedOut { last, elapsed, .. } => FlinkError::Timeout {
-                what: format!("the savepoint of job {job_id}"),
-                elapsed,
-                last: last.to_string(),
-            },
+                Ok(SavepointStatus::InProgress) => {
+                    Err(Seen::Pending("the savepoint is in progress".into()))
+                }
+                Err(e) => Err(Seen::Failed(e)),
+            }
         })
+        .await
     }
 
     /// Cancels the job (`PATCH /jobs/{id}?mode=cancel`); returns once Flink accepted the request.
@@ -460,61 +444,50 @@ impl JobManager {
         targets: &[JobState],
         timeout: Duration,
     ) -> Result<JobState, FlinkError> {
-        let outcome = Retry::with_timeout(timeout)
-            .max_backoff(Duration::from_millis(500))
-            .run(|| async {
-                match self.job(job_id).await {
-                    Ok(job) => {
-                        let ready = job.state != JobState::Running || job.all_tasks_running();
-                        if targets.contains(&job.state) && ready {
-                            Ok(job.state)
-                        } else if job.state.is_terminal() {
-                            Err(Attempt::Fatal(Seen::State(job.state, ready)))
-                        } else {
-                            Err(Attempt::Retry(Seen::State(job.state, ready)))
-                        }
-                    }
-                    // Just after submission the dispatcher may not list the job yet.
-                    Err(e @ FlinkError::Http { status: 404, .. })
-                    | Err(e @ FlinkError::Unreachable { .. }) => {
-                        Err(Attempt::Retry(Seen::Error(e)))
-                    }
-                    Err(e) => Err(Attempt::Fatal(Seen::Error(e))),
-                }
-            })
-            .await;
-        let (seen, elapsed) = match outcome {
-            Ok(state) => return Ok(state),
-            Err(RetryError::Fatal { error: Seen::Error(e), .. }) => return Err(e),
-            Err(RetryError::Fatal { error: Seen::State(state, _), .. }) => {
-                let exception = self.exception(job_id).await.ok().flatten();
-                return Err(FlinkError::Job {
-                    job_id: job_id.to_string(),
-                    state,
-                    exception: exception.map(Box::new),
-                });
-            }
-            Err(RetryError::TimedOut { last, elapsed, .. }) => (last, elapsed),
-        };
         let wanted: Vec<String> = targets.iter().map(|s| s.to_string()).collect();
-        let last = match seen {
-            Seen::Error(e) => e.to_string(),
-            Seen::State(state, ready) => {
-                let mut text = format!("job is {state}");
-                if state == JobState::Running && !ready {
-                    text.push_str(" but some tasks are not running yet");
+        let what = format!("job {job_id} to be {}", wanted.join(" or "));
+        let outcome = poll(timeout, &what, || async {
+            match self.job(job_id).await {
+                Ok(job) => {
+                    let ready = job.state != JobState::Running || job.all_tasks_running();
+                    if targets.contains(&job.state) && ready {
+                        Ok(job.state)
+                    } else if job.state.is_terminal() {
+                        let job_id = job_id.to_string();
+                        Err(Seen::Failed(FlinkError::Job {
+                            job_id,
+                            state: job.state,
+                            exception: None,
+                        }))
+                    } else if job.state == JobState::Running {
+                        Err(Seen::Pending(
+                            "job is RUNNING but some tasks are not running yet".into(),
+                        ))
+                    } else {
+                        Err(Seen::Pending(format!("job is {}", job.state)))
+                    }
                 }
-                if let Ok(Some(e)) = self.exception(job_id).await {
-                    text.push_str(&format!("; latest exception: {}", e.summary()));
-                }
-                text
+                // Just after submission the dispatcher may not list the job yet.
+                Err(e @ FlinkError::Http { status: 404, .. })
+                | Err(e @ FlinkError::Unreachable { .. }) => Err(Seen::Pending(e.to_string())),
+                Err(e) => Err(Seen::Failed(e)),
             }
-        };
-        Err(FlinkError::Timeout {
-            what: format!("job {job_id} to be {}", wanted.join(" or ")),
-            elapsed,
-            last,
         })
+        .await;
+        // Say why: the job's exception (a failed job's cause, or what a restarting job hit).
+        match outcome {
+            Err(FlinkError::Job { job_id, state, exception: None }) => {
+                let exception = self.exception(&job_id).await.ok().flatten().map(Box::new);
+                Err(FlinkError::Job { job_id, state, exception })
+            }
+            Err(FlinkError::Timeout { what, elapsed, mut last }) if last.starts_with("job is ") => {
+                if let Ok(Some(e)) = self.exception(job_id).await {
+                    last.push_str(&format!("; latest exception: {}", e.summary()));
+                }
+                Err(FlinkError::Timeout { what, elapsed, last })
+            }
+            other => other,
+        }
     }
 }
 

@@ -1,12 +1,14 @@
 //! The HTTP core shared by the JobManager and SQL Gateway clients: one reqwest client, JSON in
 //! and out, and Flink's `{"errors": [...]}` answers turned into [`FlinkError::Http`].
 
+use std::future::Future;
 use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 
 use super::error::{explain_errors, redact_secrets, FlinkError};
+use crate::retry::{Attempt, Retry, RetryError};
 
 /// How long one request may take unless the caller says otherwise. Flink answers its REST calls
 /// in milliseconds; only jar runs (which plan the job inside the JobManager) take seconds.
@@ -97,6 +99,48 @@ impl Rest {
             innermost(&e)
         };
         FlinkError::Unreachable { endpoint: endpoint.to_string(), url: self.base.clone(), reason }
+    }
+}
+
+/// What one poll of a wait saw instead of what it waits for.
+pub(crate) enum Seen {
+    /// Not yet; says what was seen, to explain a timeout.
+    Pending(String),
+    /// Ends the wait with this error.
+    Failed(FlinkError),
+}
+
+/// Polls `attempt` through [`Retry`] (backoff up to 500 ms) until it yields a value. A timeout
+/// becomes [`FlinkError::Timeout`] naming `what` and the last thing seen.
+pub(crate) async fn poll<T, F, Fut>(
+    timeout: Duration,
+    what: &str,
+    mut attempt: F,
+) -> Result<T, FlinkError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Seen>>,
+{
+    let outcome = Retry::with_timeout(timeout)
+        .max_backoff(Duration::from_millis(500))
+        .run(|| {
+            let seen = attempt();
+            async move {
+                seen.await.map_err(|seen| match seen {
+                    Seen::Pending(_) => Attempt::Retry(seen),
+                    Seen::Failed(_) => Attempt::Fatal(seen),
+                })
+            }
+        })
+        .await;
+    match outcome {
+        Ok(value) => Ok(value),
+        Err(RetryError::Fatal { error: Seen::Failed(e), .. }) => Err(e),
+        Err(RetryError::Fatal { error: Seen::Pending(last), elapsed, .. })
+        | Err(RetryError::TimedOut { last: Seen::Pending(last), elapsed, .. }) => {
+            Err(FlinkError::Timeout { what: what.to_string(), elapsed, last })
+        }
+        Err(RetryError::TimedOut { last: Seen::Failed(e), .. }) => Err(e),
     }
 }
 
