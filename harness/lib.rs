@@ -6,6 +6,8 @@
 pub mod cli;
 pub mod diagnostics;
 pub mod flink;
+pub mod postgres;
+pub mod report;
 pub mod retry;
 pub mod scenario;
 pub mod secret;

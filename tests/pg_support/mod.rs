@@ -1,0 +1,71 @@
+//! The one place PostgreSQL tests get a server: swap [`start_postgres`] for the stack's
+//! PostgreSQL once `Stack::start` exists.
+//!
+//! - `CDC_HARNESS_TEST_PG=postgres://user:password@host:port/postgres` uses a running server
+//!   (it must have `wal_level=logical` and free replication slots); tests only touch objects
+//!   whose names they derive themselves, so a shared server is fine.
+//! - Otherwise a container from the local PostgreSQL image (`CDC_HARNESS_TEST_PG_IMAGE=name:tag`
+//!   overrides it) is started with `-c wal_level=logical`, one per test, removed when the test
+//!   ends. The image behaves like the official one (`POSTGRES_PASSWORD`, `postgres -c ...`).
+
+#![allow(dead_code)]
+
+use cdc_harness::postgres::{IsolatedNames, PgClient, PgConfig};
+use cdc_harness::retry::{Attempt, Retry};
+use cdc_harness::secret::Secret;
+use std::time::Duration;
+use testcontainers::core::{ContainerPort, IntoContainerPort};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, GenericImage, ImageExt};
+
+/// The local image the `images` work builds (Debian `postgresql-15`).
+const LOCAL_IMAGE: (&str, &str) = ("cdc-harness/postgres", "15");
+const PASSWORD: &str = "harness-test-pw";
+
+pub struct TestPg {
+    /// Superuser config for the `postgres` database.
+    pub admin: PgConfig,
+    _container: Option<ContainerAsync<GenericImage>>,
+}
+
+impl TestPg {
+    pub async fn admin_client(&self) -> PgClient {
+        PgClient::connect(&self.admin).await.expect("connect as admin")
+    }
+}
+
+pub async fn start_postgres() -> TestPg {
+    if let Ok(url) = std::env::var("CDC_HARNESS_TEST_PG") {
+        let admin = PgConfig::from_url(&url).expect("CDC_HARNESS_TEST_PG is a postgres:// URL");
+        return TestPg { admin, _container: None };
+    }
+    let image = std::env::var("CDC_HARNESS_TEST_PG_IMAGE")
+        .unwrap_or_else(|_| format!("{}:{}", LOCAL_IMAGE.0, LOCAL_IMAGE.1));
+    let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
+    let port: ContainerPort = 5432.tcp();
+    let container = GenericImage::new(name, tag)
+        .with_exposed_port(port)
+        .with_env_var("POSTGRES_PASSWORD", PASSWORD)
+        // A throwaway cluster need not survive an OS crash; skipping initdb's fsync saves seconds.
+        .with_env_var("POSTGRES_INITDB_ARGS", "--no-sync")
+        .with_cmd(["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=20"])
+        .with_startup_timeout(Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("start {image}: {e}"));
+    let host_port = container.get_host_port_ipv4(port).await.expect("published port");
+    let admin =
+        PgConfig::new("127.0.0.1", host_port, "postgres", Secret::new(PASSWORD), "postgres");
+    Retry::with_timeout(Duration::from_secs(30))
+        .run(|| async { PgClient::connect(&admin).await.map(drop).map_err(Attempt::Retry) })
+        .await
+        .expect("PostgreSQL container accepts connections");
+    TestPg { admin, _container: Some(container) }
+}
+
+/// Names unique to one test run, so tests sharing a server never collide.
+pub fn unique_names(test: &str) -> IsolatedNames {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    IsolatedNames::derive(test, &format!("{}{nanos:x}", std::process::id()))
+}
