@@ -15,8 +15,8 @@ use cdc_harness::flink::{
 };
 use cdc_harness::retry::{Attempt, Retry};
 
-/// The local image the `images` work builds (override with CDC_HARNESS_FLINK_IMAGE).
-const LOCAL_FLINK_IMAGE: &str = "cdc-harness-dev/flink:t";
+/// Where the `images` work puts the local Flink 2.0.1 image (override: CDC_HARNESS_FLINK_IMAGE).
+const LOCAL_FLINK_REPOSITORY: &str = "cdc-harness/flink";
 /// Where that image keeps the SQL-runner jar (`FlinkImage::sql_runner_jar`).
 const SQL_RUNNER_JAR: &str = "/opt/cdc-harness/sql-runner.jar";
 const OFFICIAL_FLINK_IMAGE: &str = "flink:2.0.1-scala_2.12-java17";
@@ -178,19 +178,18 @@ fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The local Flink image: CDC_HARNESS_FLINK_IMAGE, else the newest `cdc-harness/flink` the
+/// images work built.
 fn local_image() -> String {
-    let image =
-        std::env::var("CDC_HARNESS_FLINK_IMAGE").unwrap_or_else(|_| LOCAL_FLINK_IMAGE.to_string());
-    let present = Command::new("docker")
-        .args(["image", "inspect", &image])
-        .output()
-        .map(|o| o.status.success());
-    assert_eq!(
-        present.ok(),
-        Some(true),
-        "the local Flink image {image} is missing: build it first (branch `images`)"
-    );
-    image
+    if let Ok(image) = std::env::var("CDC_HARNESS_FLINK_IMAGE") {
+        return image;
+    }
+    let listed =
+        docker(&["images", LOCAL_FLINK_REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}"]);
+    let newest = listed.lines().map(str::trim).find(|l| !l.ends_with(":<none>") && !l.is_empty());
+    newest
+        .unwrap_or_else(|| panic!("no {LOCAL_FLINK_REPOSITORY} image: build the local images first (`cdc-harness images`)"))
+        .to_string()
 }
 
 const BOUNDED: &str = "
@@ -281,7 +280,8 @@ async fn live_jar_submission_and_jobmanager_client_on_the_local_flink_image() {
     let cancelled = submitter.submit(UNBOUNDED).await.unwrap();
     client.wait_for_state(&cancelled.job_id, &[JobState::Running], TIMEOUT).await.unwrap();
     client.cancel(&cancelled.job_id).await.unwrap();
-    let state = client.wait_for_state(&cancelled.job_id, &[JobState::Canceled], TIMEOUT).await.unwrap();
+    let state =
+        client.wait_for_state(&cancelled.job_id, &[JobState::Canceled], TIMEOUT).await.unwrap();
     assert_eq!(state, JobState::Canceled);
 
     // A job that fails at run time: the wait stops at FAILED with the job's root cause.

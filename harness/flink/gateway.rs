@@ -391,9 +391,12 @@ fn job_id_column(result: &StatementResult) -> Option<String> {
     result.rows.first()?.fields.get(index)?.as_str().map(str::to_string)
 }
 
+/// The statement's first line of SQL (comment lines skipped), `...` when more follows.
 fn first_line(statement: &str) -> String {
-    let line = statement.trim().lines().next().unwrap_or("");
-    if line.len() < statement.trim().len() {
+    let mut lines =
+        statement.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("--"));
+    let line = lines.next().unwrap_or("");
+    if lines.next().is_some() {
         format!("{line} ...")
     } else {
         line.to_string()
@@ -446,5 +449,6 @@ mod tests {
     fn statements_are_named_by_their_first_line() {
         assert_eq!(first_line("  INSERT INTO k\nSELECT * FROM s"), "INSERT INTO k ...");
         assert_eq!(first_line("SET 'a' = 'b'"), "SET 'a' = 'b'");
+        assert_eq!(first_line("-- the job\nINSERT INTO k SELECT 1"), "INSERT INTO k SELECT 1");
     }
 }
