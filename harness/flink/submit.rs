@@ -461,6 +461,17 @@ mod tests {
     }
 
     #[test]
+    fn submitters_and_their_futures_cross_tasks() {
+        // Scenarios run concurrently (`--jobs N`): one Submitter is shared by spawned tasks.
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>(_: T) {}
+        send_sync::<Submitter>();
+        send_sync::<SubmittedJob>();
+        let _ = |s: &'static Submitter| send(s.submit("INSERT INTO k SELECT 1"));
+        let _ = |j: SubmittedJob| send(j.release());
+    }
+
+    #[test]
     fn runner_args_carry_the_script() {
         let runner = SqlRunner::from_bytes("r.jar", vec![]);
         assert_eq!(runner.program_args("SELECT 'é';"), vec!["--sql-base64", "U0VMRUNUICfDqSc7"]);
