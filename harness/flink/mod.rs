@@ -10,6 +10,7 @@ mod gateway;
 mod jar;
 mod jobmanager;
 mod rest;
+mod script;
 mod submit;
 
 pub use error::{redact_secrets, root_cause, FlinkError};
