@@ -1,1 +1,8 @@
 //! Flink SQL: parsing connector DDL with positions, linting it, generating it from scenarios.
+
+pub mod catalog;
+pub mod ddl;
+pub mod generate;
+pub mod lint;
+pub mod rewrite;
+pub mod types;

@@ -1,0 +1,40 @@
+-- Scenario `cdc-debezium-full`: aiven dialect (connector names as the Aiven console writes them; `run` submits the flink dialect).
+-- Target: PostgreSQL postgres:5432/harness as harness, Kafka kafka:9092, topic accounts.
+-- Columns of public.accounts: from the [postgres] setup SQL's CREATE TABLE.
+
+-- Job settings (set them on the deployment: they are not part of a table's SQL):
+-- SET 'execution.checkpointing.interval' = '2s';
+
+CREATE TABLE `accounts_source` (
+  `id` INT,
+  `owner` STRING,
+  `balance` DECIMAL(10, 2),
+  PRIMARY KEY (`id`) NOT ENFORCED
+) WITH (
+  'connector' = 'cdc-postgres',
+  'hostname' = 'postgres',
+  'port' = '5432',
+  'database-name' = 'harness',
+  'schema-name' = 'public',
+  'table-name' = 'accounts',
+  'username' = 'harness',
+  'password' = '******',
+  'decoding.plugin.name' = 'pgoutput',
+  'slot.name' = 'cdc_debezium_full',
+  'debezium.publication.name' = 'cdc_debezium_full_pub'
+);
+
+CREATE TABLE `accounts_sink` (
+  `id` INT,
+  `owner` STRING,
+  `balance` DECIMAL(10, 2)
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'accounts',
+  'properties.bootstrap.servers' = 'kafka:9092',
+  'format' = 'debezium-json'
+);
+
+INSERT INTO `accounts_sink`
+SELECT `id`, `owner`, `balance`
+FROM `accounts_source`;

@@ -1,0 +1,47 @@
+-- Scenario `jdbc-types`: aiven dialect (connector names as the Aiven console writes them; `run` submits the flink dialect).
+-- Target: PostgreSQL postgres:5432/harness as harness, Kafka kafka:9092, topic typed.
+-- Columns of public.typed: from the [postgres] setup SQL's CREATE TABLE.
+
+CREATE TABLE `typed_source` (
+  `id` INT,
+  `amount` DECIMAL(10, 2),
+  `big` BIGINT,
+  `ratio` DOUBLE,
+  `flag` BOOLEAN,
+  `day` DATE,
+  `at_local` TIMESTAMP(3),
+  `at_zoned` TIMESTAMP,
+  `label` STRING,
+  `payload` BYTES,
+  `doc` STRING,
+  PRIMARY KEY (`id`) NOT ENFORCED
+) WITH (
+  'connector' = 'JDBC',
+  'url' = 'jdbc:postgresql://postgres:5432/harness',
+  'table-name' = 'public.typed',
+  'username' = 'harness',
+  'password' = '******'
+);
+
+CREATE TABLE `typed_sink` (
+  `id` INT,
+  `amount` DECIMAL(10, 2),
+  `big` BIGINT,
+  `ratio` DOUBLE,
+  `flag` BOOLEAN,
+  `day` DATE,
+  `at_local` TIMESTAMP(3),
+  `at_zoned` TIMESTAMP,
+  `label` STRING,
+  `payload` BYTES,
+  `doc` STRING
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'typed',
+  'properties.bootstrap.servers' = 'kafka:9092',
+  'format' = 'json'
+);
+
+INSERT INTO `typed_sink`
+SELECT `id`, `amount`, `big`, `ratio`, `flag`, `day`, `at_local`, `at_zoned`, `label`, `payload`, `doc`
+FROM `typed_source`;
