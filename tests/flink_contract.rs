@@ -452,7 +452,7 @@ async fn contract_submitter_on_a_gateway_runs_ddl_then_the_insert_and_holds_the_
         statements,
         [
             "CREATE TABLE t (x INT) WITH ('connector' = 'datagen')",
-            "-- the job\nINSERT INTO sink SELECT * FROM t"
+            "INSERT INTO sink SELECT * FROM t"
         ]
     );
     let close = format!("/v4/sessions/{SESSION}");
