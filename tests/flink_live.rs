@@ -198,6 +198,7 @@ CREATE TABLE sink (id INT, name STRING) WITH ('connector' = 'blackhole');
 INSERT INTO sink SELECT * FROM numbers;";
 
 const UNBOUNDED: &str = "
+SET 'pipeline.name' = 'cdc-harness live ticks';
 CREATE TABLE ticks (id INT) WITH ('connector' = 'datagen', 'rows-per-second' = '5');
 CREATE TABLE sink (id INT) WITH ('connector' = 'blackhole');
 INSERT INTO sink SELECT * FROM ticks;";
@@ -243,6 +244,7 @@ async fn live_jar_submission_and_jobmanager_client_on_the_local_flink_image() {
     let to_running = t.elapsed();
     let details = client.job(&streaming.job_id).await.unwrap();
     assert!(details.all_tasks_running(), "{details:?}");
+    assert_eq!(details.name, "cdc-harness live ticks", "the script's SET reached the job");
     eprintln!(
         "streaming: submit {:.2}s, submit -> all tasks RUNNING {:.2}s (Flink: INITIALIZING -> RUNNING {:?} ms)",
         streaming.submit_time.as_secs_f64(),
