@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod diagnostics;
+pub mod flink;
 pub mod postgres;
 pub mod report;
 pub mod retry;
