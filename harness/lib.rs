@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod diagnostics;
+pub mod expect;
+pub mod kafka;
 pub mod retry;
 pub mod scenario;
 pub mod secret;
