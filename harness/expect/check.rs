@@ -15,6 +15,9 @@ use crate::kafka::{Change, Datum, Op};
 
 pub(crate) struct Evaluation {
     pub holds: bool,
+    /// It can never hold, whatever arrives later: a changelog already has a record it should
+    /// not, or a count is already exceeded (records only accumulate).
+    pub hopeless: bool,
     pub entries: Vec<DiffEntry>,
 }
 
@@ -34,7 +37,12 @@ pub(crate) fn evaluate(expectation: &Expectation, changes: &[Change]) -> Evaluat
         Mode::Contains => contains(expectation, changes),
         Mode::Count(count) => count_check(count, changes),
     };
-    Evaluation { holds: entries.is_empty(), entries }
+    let hopeless = match &expectation.mode {
+        Mode::Changelog => entries.iter().any(|e| !matches!(e, DiffEntry::Missing { .. })),
+        Mode::Count(_) => entries.iter().any(|e| matches!(e, DiffEntry::Count { expected, received, .. } if received > expected)),
+        Mode::FinalState | Mode::Contains => false,
+    };
+    Evaluation { holds: entries.is_empty(), hopeless, entries }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -478,4 +486,246 @@ fn steps_to_entries(steps: Vec<Step>, key: Option<&str>, records: &[ExpectedReco
     }
     flush(&mut run, &mut entries);
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::{decode, parse_recording, SinkFormat};
+
+    /// Changes decoded from recording lines `partition|key|value` (`-` = null).
+    fn changes(format: SinkFormat, lines: &[&str]) -> Vec<Change> {
+        let text: String = lines.iter().map(|l| l.replace('|', "\t") + "\n").collect();
+        let mut out = Vec::new();
+        for r in parse_recording(&text).unwrap() {
+            decode(format, "t", &r, &mut out).unwrap();
+        }
+        out
+    }
+
+    fn toml(text: &str) -> ExpectedValue {
+        let table: toml::Table = toml::from_str(&format!("v = {text}")).unwrap();
+        ExpectedValue::from_toml(&table["v"]).unwrap()
+    }
+
+    /// An expected record from TOML snippets: key, op, value (`None` = deletion).
+    fn rec(key: Option<&str>, op: Option<&str>, value: Option<&str>) -> ExpectedRecord {
+        ExpectedRecord { key: key.map(toml), op: op.map(|o| o.parse().unwrap()), value: value.map(toml) }
+    }
+
+    fn run(mode: Mode, records: Vec<ExpectedRecord>, key_fields: &[&str], got: &[Change]) -> Vec<DiffEntry> {
+        let mut e = Expectation::new(mode, records);
+        e.key_fields = key_fields.iter().map(|s| s.to_string()).collect();
+        e.validate().unwrap();
+        let ev = evaluate(&e, got);
+        assert_eq!(ev.holds, ev.entries.is_empty());
+        assert!(!(ev.holds && ev.hopeless));
+        ev.entries
+    }
+
+    fn upserts() -> Vec<Change> {
+        changes(SinkFormat::UpsertKafka, &[
+            r#"0|{"id":1}|{"id":1,"v":"a"}"#,
+            r#"1|{"id":2}|{"id":2,"v":"b"}"#,
+            r#"0|{"id":1}|{"id":1,"v":"a2"}"#,
+            r#"1|{"id":2}|-"#,
+            r#"0|{"id":3}|{"id":3,"v":"c"}"#,
+        ])
+    }
+
+    #[test]
+    fn changelog_order_matters_within_a_key_not_across_keys() {
+        let expected = vec![
+            rec(Some("{ id = 2 }"), Some("upsert"), Some(r#"{ id = 2, v = "b" }"#)),
+            rec(Some("{ id = 2 }"), None, None),
+            rec(Some("{ id = 3 }"), None, Some(r#"{ id = 3, v = "c" }"#)),
+            rec(Some("{ id = 1 }"), None, Some(r#"{ id = 1, v = "a" }"#)),
+            rec(Some("{ id = 1 }"), None, Some(r#"{ id = 1, v = "a2" }"#)),
+        ];
+        assert_eq!(run(Mode::Changelog, expected.clone(), &[], &upserts()), vec![]);
+
+        let mut swapped = expected;
+        swapped.swap(3, 4);
+        let diff = run(Mode::Changelog, swapped, &[], &upserts());
+        assert!(!diff.is_empty());
+        assert!(diff.iter().all(|d| match d {
+            DiffEntry::Missing { key, .. } | DiffEntry::Extra { key, .. } | DiffEntry::Differs { key, .. } => key.as_deref() == Some(r#"{"id":1}"#),
+            DiffEntry::Count { .. } => false,
+        }), "{diff:#?}");
+    }
+
+    #[test]
+    fn changelog_missing_extra_and_differing_records() {
+        let got = upserts();
+        // Record #5 (key 3) expected but another value arrived; key 2's tombstone not expected;
+        // a key 4 record never arrived.
+        let expected = vec![
+            rec(Some("{ id = 1 }"), None, Some(r#"{ id = 1, v = "a" }"#)),
+            rec(Some("{ id = 1 }"), None, Some(r#"{ id = 1, v = "a2" }"#)),
+            rec(Some("{ id = 2 }"), None, Some(r#"{ id = 2, v = "b" }"#)),
+            rec(Some("{ id = 4 }"), None, Some(r#"{ id = 4, v = "d" }"#)),
+            rec(Some("{ id = 3 }"), None, Some(r#"{ id = 3, v = "C" }"#)),
+        ];
+        let diff = run(Mode::Changelog, expected, &[], &got);
+        assert_eq!(diff.len(), 3, "{diff:#?}");
+        assert!(matches!(&diff[0], DiffEntry::Extra { key: Some(k), received, .. } if k == r#"{"id":2}"# && received.contains("delete")));
+        match &diff[1] {
+            DiffEntry::Differs { record: 4, mismatch: Some(m), .. } => assert_eq!(m.to_string(), r#".v: expected "C", received "c""#),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&diff[2], DiffEntry::Missing { key: Some(k), record: 3, .. } if k == r#"{"id":4}"#));
+    }
+
+    #[test]
+    fn changelog_ops_are_checked() {
+        let diff = run(Mode::Changelog, vec![rec(Some("{ id = 3 }"), Some("insert"), None)], &[], &upserts()[4..]);
+        match &diff[0] {
+            DiffEntry::Differs { mismatch: Some(m), .. } => {
+                assert_eq!(m.path, "op");
+                assert!(m.hint.as_deref().unwrap().contains("expect op `upsert`"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn changelog_without_keys_is_one_sequence() {
+        let got = changes(SinkFormat::Json, &[r#"0|-|{"id":1}"#, r#"0|-|{"id":2}"#]);
+        let ok = vec![rec(None, Some("+I"), Some("{ id = 1 }")), rec(None, None, Some("{ id = 2 }"))];
+        assert_eq!(run(Mode::Changelog, ok, &[], &got), vec![]);
+        let reversed = vec![rec(None, None, Some("{ id = 2 }")), rec(None, None, Some("{ id = 1 }"))];
+        assert!(!run(Mode::Changelog, reversed, &[], &got).is_empty());
+    }
+
+    #[test]
+    fn changelog_by_key_fields_for_debezium_without_kafka_keys() {
+        let got = changes(SinkFormat::DebeziumJson, &[
+            r#"0|-|{"before":null,"after":{"id":1,"v":"a"},"op":"c"}"#,
+            r#"0|-|{"before":null,"after":{"id":2,"v":"b"},"op":"c"}"#,
+            r#"0|-|{"before":{"id":1,"v":"a"},"after":null,"op":"d"}"#,
+            r#"0|-|{"before":null,"after":{"id":1,"v":"a2"},"op":"c"}"#,
+        ]);
+        let expected = vec![
+            rec(None, Some("insert"), Some(r#"{ id = 1, v = "a" }"#)),
+            rec(None, Some("delete"), Some(r#"{ id = 1, v = "a" }"#)),
+            rec(None, Some("insert"), Some(r#"{ id = 1, v = "a2" }"#)),
+            rec(None, Some("insert"), Some(r#"{ id = 2, v = "b" }"#)),
+        ];
+        assert_eq!(run(Mode::Changelog, expected, &["id"], &got), vec![]);
+    }
+
+    #[test]
+    fn final_state_applies_upserts_and_tombstones() {
+        let expected = vec![
+            rec(None, None, Some(r#"{ id = 3, v = "c" }"#)),
+            rec(None, None, Some(r#"{ id = 1, v = "a2" }"#)),
+            rec(Some("{ id = 2 }"), None, None),
+        ];
+        assert_eq!(run(Mode::FinalState, expected, &[], &upserts()), vec![]);
+    }
+
+    #[test]
+    fn final_state_differences() {
+        let expected = vec![
+            rec(Some("{ id = 1 }"), None, Some(r#"{ id = 1, v = "a" }"#)),
+            rec(Some("{ id = 2 }"), None, Some(r#"{ id = 2, v = "b" }"#)),
+            rec(Some("{ id = 3 }"), None, None),
+        ];
+        let diff = run(Mode::FinalState, expected, &[], &upserts());
+        assert_eq!(diff.len(), 3, "{diff:#?}");
+        assert!(matches!(&diff[0], DiffEntry::Differs { record: 0, mismatch: Some(m), .. } if m.path == ".v"));
+        assert!(matches!(&diff[1], DiffEntry::Missing { record: 1, .. }));
+        assert!(matches!(&diff[2], DiffEntry::Differs { record: 2, mismatch: None, expected, .. } if expected.contains("deleted")));
+    }
+
+    #[test]
+    fn final_state_extra_rows() {
+        let diff = run(Mode::FinalState, vec![rec(None, None, Some(r#"{ id = 1, v = "a2" }"#))], &[], &upserts());
+        assert!(matches!(&diff[..], [DiffEntry::Extra { key: Some(k), .. }] if k == r#"{"id":3}"#), "{diff:#?}");
+    }
+
+    #[test]
+    fn final_state_without_keys_retracts_equal_rows() {
+        // Flink's debezium-json with no key: an update is a d (old row) and a c (new row).
+        let got = changes(SinkFormat::DebeziumJson, &[
+            r#"0|-|{"before":null,"after":{"id":1,"v":"a"},"op":"c"}"#,
+            r#"1|-|{"before":null,"after":{"id":1,"v":"a"},"op":"c"}"#,
+            r#"0|-|{"before":{"id":1,"v":"a"},"after":null,"op":"d"}"#,
+            r#"0|-|{"before":null,"after":{"id":1,"v":"b"},"op":"c"}"#,
+        ]);
+        let expected = vec![rec(None, None, Some(r#"{ id = 1, v = "b" }"#)), rec(None, None, Some(r#"{ id = 1, v = "a" }"#))];
+        assert_eq!(run(Mode::FinalState, expected, &[], &got), vec![]);
+        let ghost = changes(SinkFormat::DebeziumJson, &[r#"0|-|{"before":{"id":9},"after":null,"op":"d"}"#]);
+        let diff = run(Mode::FinalState, vec![], &[], &ghost);
+        assert!(matches!(&diff[..], [DiffEntry::Extra { note: Some(n), .. }] if n.contains("not there")));
+    }
+
+    #[test]
+    fn contains_allows_extras_and_needs_distinct_records() {
+        let got = upserts();
+        let some = vec![rec(Some("{ id = 1 }"), None, Some(r#"{ id = 1, v = "a2" }"#)), rec(Some("{ id = 2 }"), None, None)];
+        assert_eq!(run(Mode::Contains, some, &[], &got), vec![]);
+        let twice = vec![rec(None, None, Some(r#"{ id = 3, v = "c" }"#)), rec(None, None, Some(r#"{ id = 3, v = "c" }"#))];
+        let diff = run(Mode::Contains, twice, &[], &got);
+        assert!(matches!(&diff[..], [DiffEntry::Missing { record: 1, .. }]), "{diff:#?}");
+    }
+
+    #[test]
+    fn contains_shows_the_closest_record_of_the_key() {
+        let diff = run(Mode::Contains, vec![rec(Some("{ id = 1 }"), None, Some(r#"{ id = 1, v = "zz" }"#))], &[], &upserts());
+        match &diff[..] {
+            [DiffEntry::Missing { closest: Some((received, m)), .. }] => {
+                assert!(received.contains(r#""a2""#), "{received}");
+                assert_eq!(m.path, ".v");
+            }
+            other => panic!("{other:#?}"),
+        }
+    }
+
+    #[test]
+    fn contains_with_wildcards_and_timestamps() {
+        let got = changes(SinkFormat::Json, &[r#"0|-|{"id":1,"ts":"2024-01-01 10:00:00.5","price":10.50}"#]);
+        let expected = vec![rec(None, None, Some(r#"{ id = 1, ts = 2024-01-01T10:00:00.500Z, price = { "$any" = true } }"#))];
+        assert_eq!(run(Mode::Contains, expected, &[], &got), vec![]);
+    }
+
+    #[test]
+    fn count_total_and_per_op() {
+        let got = upserts();
+        let count = |total: Option<usize>, ops: &[(Op, usize)]| Mode::Count(Count { total, per_op: ops.iter().copied().collect() });
+        assert_eq!(run(count(Some(5), &[(Op::Upsert, 4), (Op::Delete, 1)]), vec![], &[], &got), vec![]);
+        let diff = run(count(Some(6), &[(Op::Delete, 2), (Op::Insert, 0)]), vec![], &[], &got);
+        assert_eq!(
+            diff,
+            vec![
+                DiffEntry::Count { of: "records".into(), expected: 6, received: 5 },
+                DiffEntry::Count { of: "delete records".into(), expected: 2, received: 1 },
+            ]
+        );
+    }
+
+    #[test]
+    fn may_hold_skips_hopeless_evaluations() {
+        let e = Expectation::new(Mode::Changelog, vec![rec(None, None, Some("{ id = 1 }")); 3]);
+        assert!(!may_hold(&e, &upserts()[..2]));
+        assert!(may_hold(&e, &upserts()));
+    }
+
+    #[test]
+    fn align_finds_the_longest_common_run() {
+        let steps = align(&[1, 2, 3], &[1, 9, 3], |e, r| e == r);
+        assert_eq!(steps, vec![Step::Same, Step::Extra(9), Step::Missing(2), Step::Same]);
+        assert_eq!(align(&[1, 2], &[1, 2], |e, r| e == r), vec![]);
+        assert_eq!(align(&[], &[5], |e, r| e == r), vec![Step::Extra(5)]);
+    }
+
+    #[test]
+    fn invalid_expectations() {
+        let e = Expectation::new(Mode::FinalState, vec![rec(None, None, None)]);
+        assert!(e.validate().unwrap_err().to_string().contains("needs a key"));
+        let mut e = Expectation::new(Mode::Changelog, vec![rec(None, None, Some("{ name = 1 }"))]);
+        e.key_fields = vec!["id".into()];
+        assert!(e.validate().unwrap_err().to_string().contains("no key field `id`"));
+        assert!(Expectation::new(Mode::Count(Count::default()), vec![]).validate().is_err());
+    }
 }

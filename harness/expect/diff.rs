@@ -87,14 +87,18 @@ const LISTED_HEAD: usize = 30;
 impl Verdict {
     /// One line: PASS/FAIL, topic, mode, counts, time.
     pub fn summary(&self) -> String {
-        let noun = if self.mode == "final-state" { "rows" } else { "records" };
-        let expected = if self.mode == "count" { String::new() } else { format!("{} expected {noun}, ", self.expected_records) };
+        let noun = if self.mode == "final-state" { "row" } else { "record" };
+        let expected = if self.mode == "count" {
+            String::new()
+        } else {
+            format!("{} expected, ", plural(self.expected_records, noun))
+        };
         format!(
-            "{} topic {} ({}): {expected}{} records received in {:.1}s{}",
+            "{} topic {} ({}): {expected}{} received in {:.1}s{}",
             if self.passed { "PASS" } else { "FAIL" },
             self.topic,
             self.mode,
-            self.received.len(),
+            plural(self.received.len(), "record"),
             self.waited.as_secs_f64(),
             if self.timed_out { " (timed out waiting for the expectation)" } else { "" },
         )
@@ -124,7 +128,7 @@ impl Verdict {
             }
         }
         if !self.passed {
-            let _ = writeln!(out, "received {} records:", self.received.len());
+            let _ = writeln!(out, "received {}:", plural(self.received.len(), "record"));
             let n = self.received.len();
             for (i, change) in self.received.iter().enumerate() {
                 if n > LISTED && i == LISTED_HEAD {
@@ -137,6 +141,10 @@ impl Verdict {
         }
         out
     }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 fn render_entry(out: &mut String, entry: &DiffEntry, noun: &str, indent: &str) {

@@ -10,18 +10,27 @@ use crate::retry::{Attempt, Retry, RetryError};
 /// How long one poll waits for records before the expectation is checked again.
 const POLL_WAIT: Duration = Duration::from_millis(200);
 
+/// Up to this many changes, every poll that brings new ones re-checks the expectation (so a
+/// wrong record fails at once); beyond, only once enough have arrived for it to hold, which
+/// keeps large volumes from being re-checked on every poll.
+const EAGER_CHECK_LIMIT: usize = 10_000;
+
 /// Why an attempt did not finish the wait.
 #[derive(Debug, thiserror::Error)]
 enum Wait {
     #[error("{0} changes received, the expectation does not hold yet")]
     NotYet(usize),
+    #[error("the expectation can no longer hold")]
+    Hopeless,
     #[error(transparent)]
     Failed(ExpectError),
 }
 
 /// Reads `source` (decoding records as `format`) until `expectation` holds or its timeout
 /// passes; after it holds, keeps reading for the quiet period (except in `contains` mode,
-/// which extras cannot break) and checks once more. The high watermark is never consulted.
+/// which extras cannot break) and checks once more. It fails early when what arrived already
+/// rules the expectation out (an unexpected record in a changelog, a count exceeded). The high
+/// watermark is never consulted.
 ///
 /// Errors are for what prevents a verdict: an undecodable record, a broken connection, an
 /// invalid expectation. A mismatch is a failed [`Verdict`], with its diff.
@@ -40,24 +49,38 @@ pub async fn verify<S: RecordSource + Send>(
         .run(|| async {
             let mut guard = state.lock().await;
             let (source, changes) = &mut *guard;
+            let before = changes.len();
             read(&mut **source, format, &topic, changes, POLL_WAIT).await.map_err(|e| Attempt::Fatal(Wait::Failed(e)))?;
-            if may_hold(expectation, changes) && evaluate(expectation, changes).holds {
+            let worth_checking = if may_hold(expectation, changes) {
+                before == 0 || changes.len() > before || expectation.mode == Mode::FinalState
+            } else {
+                changes.len() > before && changes.len() <= EAGER_CHECK_LIMIT
+            };
+            if !worth_checking {
+                return Err(Attempt::Retry(Wait::NotYet(changes.len())));
+            }
+            let evaluation = evaluate(expectation, changes);
+            if evaluation.holds {
                 Ok(())
+            } else if evaluation.hopeless {
+                Err(Attempt::Fatal(Wait::Hopeless))
             } else {
                 Err(Attempt::Retry(Wait::NotYet(changes.len())))
             }
         })
         .await;
     let (source, mut changes) = state.into_inner();
-    let timed_out = match outcome {
-        Ok(()) => false,
+    let (held, timed_out) = match outcome {
+        Ok(()) => (true, false),
         Err(RetryError::Fatal { error: Wait::Failed(e), .. }) => return Err(e),
+        // Fail now rather than at the timeout: what arrived cannot be undone.
+        Err(RetryError::Fatal { error: Wait::Hopeless, .. }) => (false, false),
         Err(e) => {
             tracing::debug!(%topic, error = %e, "expectation did not hold in time");
-            true
+            (false, true)
         }
     };
-    if !timed_out && expectation.mode != Mode::Contains {
+    if held && expectation.mode != Mode::Contains {
         let quiet_until = Instant::now() + expectation.quiet_period;
         while let Some(left) = quiet_until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) {
             read(source, format, &topic, &mut changes, left).await?;

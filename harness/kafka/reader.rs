@@ -59,6 +59,9 @@ impl SinkReader {
         client
             .set("bootstrap.servers", &config.bootstrap)
             .set("client.id", "cdc-harness-verify")
+            // librdkafka's assign() needs a group id even though no group is joined and
+            // nothing is committed.
+            .set("group.id", format!("cdc-harness-verify-{}", config.topic))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("enable.partition.eof", "false")
