@@ -158,6 +158,69 @@ impl Index {
     }
 }
 
+/// Received rows indexed for lookups by value. An expected row is looked up by the canonical
+/// text of its decisive top-level fields (all of them when the whole row is decisive), so rows
+/// with a timestamp or a jsonb column are still found by hash; one index per set of fields,
+/// built on first use.
+struct RowIndex<'a> {
+    rows: Vec<Option<&'a Datum>>,
+    by_fields: HashMap<Vec<String>, HashMap<String, Vec<usize>>>,
+}
+
+impl<'a> RowIndex<'a> {
+    fn new(rows: Vec<Option<&'a Datum>>) -> RowIndex<'a> {
+        RowIndex { rows, by_fields: HashMap::new() }
+    }
+
+    fn find(&mut self, used: &[bool], expected: &ExpectedValue, accept: impl Fn(usize) -> bool) -> Option<usize> {
+        let Some((fields, text)) = probe(expected) else {
+            return (0..self.rows.len()).find(|&i| !used[i] && accept(i));
+        };
+        let rows = &self.rows;
+        let index = self.by_fields.entry(fields).or_insert_with_key(|fields| {
+            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, row) in rows.iter().enumerate() {
+                if let Some(text) = row.and_then(|r| project(r, fields)) {
+                    index.entry(text).or_default().push(i);
+                }
+            }
+            index
+        });
+        // The probe's fields are decisive: no hit, no match.
+        index.get(&text)?.iter().copied().find(|&i| !used[i] && accept(i))
+    }
+}
+
+/// The decisive top-level fields of an expected object (sorted) and their canonical text.
+fn probe(expected: &ExpectedValue) -> Option<(Vec<String>, String)> {
+    let ExpectedValue::Object(fields) = expected else { return None };
+    let mut decisive_fields: Vec<&(String, ExpectedValue)> = fields.iter().filter(|(_, v)| decisive(v, false)).collect();
+    if decisive_fields.is_empty() {
+        return None;
+    }
+    decisive_fields.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut text = String::new();
+    for (name, value) in &decisive_fields {
+        crate::kafka::datum::write_json_string(name, &mut text);
+        text.push(':');
+        text.push_str(&value.canonical()?);
+        text.push(',');
+    }
+    Some((decisive_fields.into_iter().map(|(name, _)| name.clone()).collect(), text))
+}
+
+/// The same text for a received row, or `None` when it lacks one of the fields.
+fn project(row: &Datum, fields: &[String]) -> Option<String> {
+    let mut text = String::new();
+    for name in fields {
+        crate::kafka::datum::write_json_string(name, &mut text);
+        text.push(':');
+        row.get(name)?.write_canonical(&mut text);
+        text.push(',');
+    }
+    Some(text)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Records
 
@@ -224,8 +287,9 @@ fn changelog(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
         let found = match &key {
             None => group_of.get(&None).copied(),
             Some(k) => {
+                let exact = decisive(k, true);
                 let by_text = k.canonical().and_then(|t| group_of.get(&Some(t)).copied());
-                by_text.filter(|&g| group_key(g).is_some_and(|d| compare(k, &d).is_ok())).or_else(|| {
+                by_text.filter(|&g| exact || group_key(g).is_some_and(|d| compare(k, &d).is_ok())).or_else(|| {
                     (!decisive(k, true))
                         .then(|| (0..received.len()).find(|&g| group_key(g).is_some_and(|d| compare(k, &d).is_ok())))
                         .flatten()
@@ -246,9 +310,11 @@ fn changelog(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
 
     let mut entries = Vec::new();
     for (g, got) in received.iter().enumerate() {
-        let label = by_key.then(|| group_key(g).map_or("(no key)".to_owned(), |k| k.to_string()));
         let steps = align(&expected[g], got, |e, r| record_mismatch(&records[e], &changes[r]).is_none());
-        entries.extend(steps_to_entries(steps, label.as_deref(), records, changes));
+        if !steps.is_empty() {
+            let label = by_key.then(|| group_key(g).map_or("(no key)".to_owned(), |k| k.to_string()));
+            entries.extend(steps_to_entries(steps, label.as_deref(), records, changes));
+        }
     }
     for (label, ids) in unseen {
         for e in ids {
@@ -297,23 +363,27 @@ fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> 
     let row_of = |p: usize| changes[rows[p]].row.as_ref().expect("state rows have a row");
     let key_of = |p: usize| keys.of_change(&changes[rows[p]]);
     let by_key = Index::new(rows.iter().map(|&i| keys.canonical_of_change(&changes[i])));
-    let mut by_row: Option<Index> = None;
+    let mut by_row: Option<RowIndex> = None;
     let mut used = vec![false; rows.len()];
     for (e, record) in expectation.records.iter().enumerate() {
         let key = keys.of_record(record);
-        let label = key.as_ref().map(|k| k.to_string());
         let found = match &key {
-            Some(k) => by_key.find(&used, Some(k), |p| key_of(p).is_some_and(|d| compare(k, &d).is_ok())),
+            Some(k) => {
+                // A decisive key found by its text is equal; others need the full rules.
+                let exact = decisive(k, true);
+                by_key.find(&used, Some(k), |p| exact || key_of(p).is_some_and(|d| compare(k, &d).is_ok()))
+            }
             None => {
                 let value = record.value.as_ref().expect("validated: a deletion has a key");
                 by_row
-                    .get_or_insert_with(|| Index::new((0..rows.len()).map(|p| Some(row_of(p).canonical()))))
-                    .find(&used, Some(value), |p| compare(value, row_of(p)).is_ok())
+                    .get_or_insert_with(|| RowIndex::new((0..rows.len()).map(|p| Some(row_of(p))).collect()))
+                    .find(&used, value, |p| compare(value, row_of(p)).is_ok())
             }
         };
+        let label = || key.as_ref().map(|k| k.to_string());
         let Some(p) = found else {
             if record.value.is_some() {
-                entries.push(DiffEntry::missing(label.as_deref(), e, record, None));
+                entries.push(DiffEntry::missing(label().as_deref(), e, record, None));
             }
             continue;
         };
@@ -325,7 +395,7 @@ fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> 
         };
         if let Some(mismatch) = mismatch {
             entries.push(DiffEntry::Differs {
-                key: label,
+                key: label(),
                 record: e,
                 expected: record.value.as_ref().map_or("(no row: deleted)".to_owned(), ExpectedValue::to_string),
                 received: changes[rows[p]].to_string(),
@@ -345,7 +415,7 @@ fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> 
 fn contains(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
     let keys = Keys { fields: &expectation.key_fields };
     let by_key = Index::new(changes.iter().map(|c| keys.canonical_of_change(c)));
-    let mut by_row: Option<Index> = None;
+    let mut by_row: Option<RowIndex> = None;
     let mut used = vec![false; changes.len()];
     let mut entries = Vec::new();
     for (e, record) in expectation.records.iter().enumerate() {
@@ -353,9 +423,10 @@ fn contains(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
         let key = keys.of_record(record);
         let found = match (&key, &record.value) {
             (Some(k), _) => by_key.find(&used, Some(k), accept),
-            (None, value) => by_row
-                .get_or_insert_with(|| Index::new(changes.iter().map(|c| c.row.as_ref().map(Datum::canonical))))
-                .find(&used, value.as_ref(), accept),
+            (None, None) => unreachable!("validated: a deletion has a key"),
+            (None, Some(value)) => by_row
+                .get_or_insert_with(|| RowIndex::new(changes.iter().map(|c| c.row.as_ref()).collect()))
+                .find(&used, value, accept),
         };
         match found {
             Some(r) => used[r] = true,
@@ -727,5 +798,34 @@ mod tests {
         e.key_fields = vec!["id".into()];
         assert!(e.validate().unwrap_err().to_string().contains("no key field `id`"));
         assert!(Expectation::new(Mode::Count(Count::default()), vec![]).validate().is_err());
+    }
+}
+
+#[cfg(test)]
+mod row_index_tests {
+    use super::*;
+
+    fn value(json: serde_json::Value) -> ExpectedValue {
+        ExpectedValue::from_json(&json).unwrap()
+    }
+
+    #[test]
+    fn rows_with_undecidable_columns_are_found_by_their_decisive_ones() {
+        let rows: Vec<Datum> = (0..3)
+            .map(|i| Datum::parse_str(&format!(r#"{{"id":{i},"ts":"2024-01-01 10:00:0{i}","doc":"{{\"n\":{i}}}"}}"#)).unwrap())
+            .collect();
+        let mut index = RowIndex::new(rows.iter().map(Some).collect());
+        let used = vec![false; 3];
+        let expected = value(serde_json::json!({"id": 2, "ts": {"$timestamp": "2024-01-01T10:00:02"}, "doc": {"n": 2}}));
+        assert_eq!(probe(&expected).unwrap().0, vec!["id".to_owned()]);
+        let found = index.find(&used, &expected, |i| compare(&expected, &rows[i]).is_ok());
+        assert_eq!(found, Some(2));
+        let wrong_doc = value(serde_json::json!({"id": 2, "ts": {"$any": true}, "doc": {"n": 3}}));
+        assert_eq!(index.find(&used, &wrong_doc, |i| compare(&wrong_doc, &rows[i]).is_ok()), None);
+        let absent = value(serde_json::json!({"id": 7, "ts": {"$any": true}, "doc": {"$any": true}}));
+        assert_eq!(index.find(&used, &absent, |_| true), None, "a miss on decisive fields is final");
+        let all_wild = value(serde_json::json!({"id": {"$any": true}, "ts": {"$any": true}, "doc": {"$any": true}}));
+        assert_eq!(probe(&all_wild), None);
+        assert_eq!(index.find(&[true, false, false], &all_wild, |_| true), Some(1), "scans, skipping used rows");
     }
 }

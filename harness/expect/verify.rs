@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::check::{evaluate, may_hold};
+use super::check::{evaluate, may_hold, Evaluation};
 use super::{ExpectError, Expectation, Mode, Verdict};
 use crate::kafka::{decode, Change, RecordSource, SinkFormat};
 use crate::retry::{Attempt, Retry, RetryError};
@@ -43,33 +43,29 @@ pub async fn verify<S: RecordSource + Send>(
     let started = Instant::now();
     let topic = source.topic().to_owned();
     // Retry::run takes a closure called once per attempt; the state it advances lives here.
-    let state = tokio::sync::Mutex::new((source, Vec::<Change>::new()));
+    let state = tokio::sync::Mutex::new(State { source, changes: Vec::new(), last: None });
     let retry = Retry::with_timeout(expectation.timeout).max_backoff(Duration::from_millis(250));
     let outcome = retry
         .run(|| async {
-            let mut guard = state.lock().await;
-            let (source, changes) = &mut *guard;
-            let before = changes.len();
-            read(&mut **source, format, &topic, changes, POLL_WAIT).await.map_err(|e| Attempt::Fatal(Wait::Failed(e)))?;
-            let worth_checking = if may_hold(expectation, changes) {
-                before == 0 || changes.len() > before || expectation.mode == Mode::FinalState
-            } else {
-                changes.len() > before && changes.len() <= EAGER_CHECK_LIMIT
-            };
+            let mut state = state.lock().await;
+            state.read(format, &topic, POLL_WAIT).await.map_err(|e| Attempt::Fatal(Wait::Failed(e)))?;
+            let received = state.changes.len();
+            let worth_checking = state.last.as_ref().is_none_or(|(n, _)| *n != received)
+                && (may_hold(expectation, &state.changes) || received <= EAGER_CHECK_LIMIT);
             if !worth_checking {
-                return Err(Attempt::Retry(Wait::NotYet(changes.len())));
+                return Err(Attempt::Retry(Wait::NotYet(received)));
             }
-            let evaluation = evaluate(expectation, changes);
-            if evaluation.holds {
-                Ok(())
-            } else if evaluation.hopeless {
-                Err(Attempt::Fatal(Wait::Hopeless))
-            } else {
-                Err(Attempt::Retry(Wait::NotYet(changes.len())))
+            let evaluation = evaluate(expectation, &state.changes);
+            let (holds, hopeless) = (evaluation.holds, evaluation.hopeless);
+            state.last = Some((received, evaluation));
+            match (holds, hopeless) {
+                (true, _) => Ok(()),
+                (false, true) => Err(Attempt::Fatal(Wait::Hopeless)),
+                (false, false) => Err(Attempt::Retry(Wait::NotYet(received))),
             }
         })
         .await;
-    let (source, mut changes) = state.into_inner();
+    let mut state = state.into_inner();
     let (held, timed_out) = match outcome {
         Ok(()) => (true, false),
         Err(RetryError::Fatal { error: Wait::Failed(e), .. }) => return Err(e),
@@ -83,32 +79,39 @@ pub async fn verify<S: RecordSource + Send>(
     if held && expectation.mode != Mode::Contains {
         let quiet_until = Instant::now() + expectation.quiet_period;
         while let Some(left) = quiet_until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) {
-            read(source, format, &topic, &mut changes, left).await?;
+            state.read(format, &topic, left).await?;
         }
     }
-    let evaluation = evaluate(expectation, &changes);
+    // The last evaluation stands unless the quiet period (or the last poll) brought more.
+    let evaluation = match state.last.take() {
+        Some((n, evaluation)) if n == state.changes.len() => evaluation,
+        _ => evaluate(expectation, &state.changes),
+    };
     Ok(Verdict {
         passed: evaluation.holds,
         topic,
         mode: expectation.mode.name(),
         expected_records: expectation.records.len(),
         diff: evaluation.entries,
-        received: changes,
+        received: state.changes,
         waited: started.elapsed(),
         timed_out,
     })
 }
 
-async fn read<S: RecordSource>(
-    source: &mut S,
-    format: SinkFormat,
-    topic: &str,
-    changes: &mut Vec<Change>,
-    wait: Duration,
-) -> Result<(), ExpectError> {
-    let records = source.poll(wait).await?;
-    for record in &records {
-        decode(format, topic, record, changes).map_err(crate::kafka::KafkaError::from)?;
+struct State<'s, S> {
+    source: &'s mut S,
+    changes: Vec<Change>,
+    /// The latest evaluation and how many changes it saw.
+    last: Option<(usize, Evaluation)>,
+}
+
+impl<S: RecordSource> State<'_, S> {
+    async fn read(&mut self, format: SinkFormat, topic: &str, wait: Duration) -> Result<(), ExpectError> {
+        let records = self.source.poll(wait).await?;
+        for record in &records {
+            decode(format, topic, record, &mut self.changes).map_err(crate::kafka::KafkaError::from)?;
+        }
+        Ok(())
     }
-    Ok(())
 }
