@@ -35,7 +35,7 @@ pub(crate) fn evaluate(expectation: &Expectation, changes: &[Change]) -> Evaluat
         Mode::Changelog => changelog(expectation, changes),
         Mode::FinalState => final_state(expectation, changes),
         Mode::Contains => contains(expectation, changes),
-        Mode::Count(count) => count_check(count, changes),
+        Mode::Count(count) => count_check(count, changes, expectation.allow_duplicates),
     };
     let hopeless = match &expectation.mode {
         Mode::Changelog => entries.iter().any(|e| !matches!(e, DiffEntry::Missing { .. })),
@@ -310,7 +310,10 @@ fn changelog(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
 
     let mut entries = Vec::new();
     for (g, got) in received.iter().enumerate() {
-        let steps = align(&expected[g], got, |e, r| record_mismatch(&records[e], &changes[r]).is_none());
+        let mut steps = align(&expected[g], got, |e, r| record_mismatch(&records[e], &changes[r]).is_none());
+        if expectation.allow_duplicates {
+            drop_duplicates(&mut steps, changes);
+        }
         if !steps.is_empty() {
             let label = by_key.then(|| group_key(g).map_or("(no key)".to_owned(), |k| k.to_string()));
             entries.extend(steps_to_entries(steps, label.as_deref(), records, changes));
@@ -344,7 +347,7 @@ fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> 
                 let Some(row) = &change.row else { continue };
                 let text = row.canonical();
                 if change.op.is_retraction() {
-                    if bag.get_mut(&text).and_then(Vec::pop).is_none() {
+                    if bag.get_mut(&text).and_then(Vec::pop).is_none() && !expectation.allow_duplicates {
                         entries.push(DiffEntry::Extra {
                             key: None,
                             received: changes[i].to_string(),
@@ -403,8 +406,15 @@ fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> 
             });
         }
     }
+    let matched: Vec<&Datum> = if expectation.allow_duplicates {
+        (0..rows.len()).filter(|&p| used[p]).map(row_of).collect()
+    } else {
+        Vec::new()
+    };
     for (p, &i) in rows.iter().enumerate() {
-        if !used[p] {
+        // A replayed insert leaves a second copy of a row that is expected once.
+        let duplicate = || matched.iter().any(|m| *m == row_of(p));
+        if !used[p] && !duplicate() {
             let key = keys.of_change(&changes[i]).map(|k| k.to_string());
             entries.push(DiffEntry::Extra { key, received: changes[i].to_string(), note: None });
         }
@@ -442,9 +452,15 @@ fn contains(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
     entries
 }
 
-fn count_check(count: &Count, changes: &[Change]) -> Vec<DiffEntry> {
+fn count_check(count: &Count, changes: &[Change], distinct: bool) -> Vec<DiffEntry> {
+    let mut seen = std::collections::HashSet::new();
+    let identity = |c: &Change| {
+        let text = |d: &Option<Datum>| d.as_ref().map_or(String::new(), Datum::canonical);
+        format!("{}|{}|{}", c.op, text(&c.key), text(&c.row))
+    };
+    let changes: Vec<&Change> = changes.iter().filter(|c| !distinct || seen.insert(identity(c))).collect();
     let mut per_op: HashMap<Op, usize> = HashMap::new();
-    for change in changes {
+    for change in &changes {
         *per_op.entry(change.op).or_default() += 1;
     }
     let mut entries = Vec::new();
@@ -467,7 +483,8 @@ fn count_check(count: &Count, changes: &[Change]) -> Vec<DiffEntry> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
-    Same,
+    /// A received record in its expected place.
+    Same(usize),
     Missing(usize),
     Extra(usize),
 }
@@ -484,7 +501,7 @@ fn align(expected: &[usize], received: &[usize], matches: impl Fn(usize, usize) 
         let mut steps = Vec::new();
         for i in 0..n.max(m) {
             match (expected.get(i), received.get(i)) {
-                (Some(&e), Some(&r)) if matches(e, r) => steps.push(Step::Same),
+                (Some(&e), Some(&r)) if matches(e, r) => steps.push(Step::Same(r)),
                 (e, r) => {
                     steps.extend(e.map(|&e| Step::Missing(e)));
                     steps.extend(r.map(|&r| Step::Extra(r)));
@@ -509,7 +526,7 @@ fn align(expected: &[usize], received: &[usize], matches: impl Fn(usize, usize) 
     let mut steps = Vec::new();
     while i < n || j < m {
         if i < n && j < m && matches(expected[i], received[j]) && lcs[i * width + j] == lcs[(i + 1) * width + j + 1] + 1 {
-            steps.push(Step::Same);
+            steps.push(Step::Same(received[j]));
             i += 1;
             j += 1;
         } else if j < m && (i == n || lcs[i * width + j + 1] >= lcs[(i + 1) * width + j]) {
@@ -521,6 +538,24 @@ fn align(expected: &[usize], received: &[usize], matches: impl Fn(usize, usize) 
         }
     }
     steps
+}
+
+/// Removes extra records that repeat a record received in its place (at-least-once delivery
+/// replays records after a failure).
+fn drop_duplicates(steps: &mut Vec<Step>, changes: &[Change]) {
+    let matched: Vec<usize> = steps.iter().filter_map(|s| if let Step::Same(r) = s { Some(*r) } else { None }).collect();
+    steps.retain(|step| match step {
+        Step::Extra(r) => !matched.iter().any(|&m| same_change(&changes[m], &changes[*r])),
+        _ => true,
+    });
+    if steps.iter().all(|s| matches!(s, Step::Same(_))) {
+        steps.clear();
+    }
+}
+
+/// The same op and row (the key is the caller's concern).
+fn same_change(a: &Change, b: &Change) -> bool {
+    a.op == b.op && a.row == b.row
 }
 
 /// Turns alignment steps into diff entries; a missing and an extra record between the same
@@ -549,7 +584,7 @@ fn steps_to_entries(steps: Vec<Step>, key: Option<&str>, records: &[ExpectedReco
         run.clear();
     };
     for step in steps {
-        if step == Step::Same {
+        if let Step::Same(_) = step {
             flush(&mut run, &mut entries);
         } else {
             run.push(step);
@@ -785,7 +820,7 @@ mod tests {
     #[test]
     fn align_finds_the_longest_common_run() {
         let steps = align(&[1, 2, 3], &[1, 9, 3], |e, r| e == r);
-        assert_eq!(steps, vec![Step::Same, Step::Extra(9), Step::Missing(2), Step::Same]);
+        assert_eq!(steps, vec![Step::Same(1), Step::Extra(9), Step::Missing(2), Step::Same(3)]);
         assert_eq!(align(&[1, 2], &[1, 2], |e, r| e == r), vec![]);
         assert_eq!(align(&[], &[5], |e, r| e == r), vec![Step::Extra(5)]);
     }
@@ -827,5 +862,73 @@ mod row_index_tests {
         let all_wild = value(serde_json::json!({"id": {"$any": true}, "ts": {"$any": true}, "doc": {"$any": true}}));
         assert_eq!(probe(&all_wild), None);
         assert_eq!(index.find(&[true, false, false], &all_wild, |_| true), Some(1), "scans, skipping used rows");
+    }
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+    use crate::kafka::{decode, parse_recording, SinkFormat};
+
+    fn changes(lines: &[&str]) -> Vec<Change> {
+        let text: String = lines.iter().map(|l| l.replace('|', "\t") + "\n").collect();
+        let mut out = Vec::new();
+        for r in parse_recording(&text).unwrap() {
+            decode(SinkFormat::UpsertKafka, "t", &r, &mut out).unwrap();
+        }
+        out
+    }
+
+    fn upsert(id: i64, v: &str) -> ExpectedRecord {
+        ExpectedRecord {
+            key: Some(ExpectedValue::from_json(&serde_json::json!({"id": id})).unwrap()),
+            op: None,
+            value: Some(ExpectedValue::from_json(&serde_json::json!({"id": id, "v": v})).unwrap()),
+        }
+    }
+
+    fn evaluate_with(mode: Mode, records: Vec<ExpectedRecord>, duplicates: bool, got: &[Change]) -> Vec<DiffEntry> {
+        let mut e = Expectation::new(mode, records);
+        e.allow_duplicates = duplicates;
+        evaluate(&e, got).entries
+    }
+
+    #[test]
+    fn replayed_records_are_duplicates_only_when_allowed() {
+        // a, b, c, then a replay of b and c after a failure, then d.
+        let got = changes(&[
+            r#"0|{"id":1}|{"id":1,"v":"a"}"#,
+            r#"0|{"id":1}|{"id":1,"v":"b"}"#,
+            r#"0|{"id":1}|{"id":1,"v":"c"}"#,
+            r#"0|{"id":1}|{"id":1,"v":"b"}"#,
+            r#"0|{"id":1}|{"id":1,"v":"c"}"#,
+            r#"0|{"id":1}|{"id":1,"v":"d"}"#,
+        ]);
+        let expected = vec![upsert(1, "a"), upsert(1, "b"), upsert(1, "c"), upsert(1, "d")];
+        assert_eq!(evaluate_with(Mode::Changelog, expected.clone(), true, &got), vec![]);
+        let strict = evaluate_with(Mode::Changelog, expected, false, &got);
+        assert_eq!(strict.iter().filter(|e| matches!(e, DiffEntry::Extra { .. })).count(), 2, "{strict:#?}");
+        // A new value is never a duplicate.
+        let got_new = changes(&[r#"0|{"id":1}|{"id":1,"v":"a"}"#, r#"0|{"id":1}|{"id":1,"v":"z"}"#]);
+        assert_eq!(evaluate_with(Mode::Changelog, vec![upsert(1, "a")], true, &got_new).len(), 1);
+    }
+
+    #[test]
+    fn counts_count_distinct_records_when_duplicates_are_allowed() {
+        let got = changes(&[r#"0|{"id":1}|{"id":1,"v":"a"}"#, r#"0|{"id":1}|{"id":1,"v":"a"}"#, r#"0|{"id":2}|-"#]);
+        let count = Mode::Count(Count { total: Some(2), per_op: Default::default() });
+        assert_eq!(evaluate_with(count.clone(), vec![], true, &got), vec![]);
+        assert_eq!(evaluate_with(count, vec![], false, &got).len(), 1);
+    }
+
+    #[test]
+    fn a_replayed_row_without_a_key_is_not_an_extra_row_when_allowed() {
+        let mut got = Vec::new();
+        for r in parse_recording("0\t-\t{\"id\":1}\n0\t-\t{\"id\":1}\n").unwrap() {
+            decode(SinkFormat::Json, "t", &r, &mut got).unwrap();
+        }
+        let rows = vec![ExpectedRecord::row(ExpectedValue::from_json(&serde_json::json!({"id": 1})).unwrap())];
+        assert_eq!(evaluate_with(Mode::FinalState, rows.clone(), true, &got), vec![]);
+        assert!(matches!(&evaluate_with(Mode::FinalState, rows, false, &got)[..], [DiffEntry::Extra { .. }]));
     }
 }

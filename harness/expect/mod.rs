@@ -35,6 +35,10 @@ pub struct Expectation {
     /// Row fields that identify a row when records carry no Kafka key (a `kafka` sink without
     /// a key format). Empty: the Kafka key identifies rows.
     pub key_fields: Vec<String>,
+    /// At-least-once delivery: a record may arrive again (a replay after a failure). A repeat
+    /// of a record received in its place is then not an extra record; counts count distinct
+    /// records.
+    pub allow_duplicates: bool,
     /// How long to wait for the expectation to hold.
     pub timeout: Duration,
     /// How long to keep reading after it holds, to catch extra records.
@@ -50,6 +54,7 @@ impl Expectation {
             mode,
             records,
             key_fields: Vec::new(),
+            allow_duplicates: false,
             timeout: Expectation::DEFAULT_TIMEOUT,
             quiet_period: Expectation::DEFAULT_QUIET_PERIOD,
         }
