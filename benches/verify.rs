@@ -46,7 +46,12 @@ fn expected_row(id: usize, version: usize) -> ExpectedValue {
     .unwrap()
 }
 
-fn record(partition: i32, offset: i64, key: Option<String>, value: Option<String>) -> ReceivedRecord {
+fn record(
+    partition: i32,
+    offset: i64,
+    key: Option<String>,
+    value: Option<String>,
+) -> ReceivedRecord {
     ReceivedRecord {
         partition,
         offset,
@@ -59,7 +64,9 @@ fn record(partition: i32, offset: i64, key: Option<String>, value: Option<String
 
 /// `kafka` + `json`: 200k inserted rows, checked as a final state keyed by `id`.
 fn json_topic() -> (Vec<ReceivedRecord>, Expectation) {
-    let records = (0..RECORDS).map(|i| record((i % 4) as i32, (i / 4) as i64, None, Some(row(i, 0)))).collect();
+    let records = (0..RECORDS)
+        .map(|i| record((i % 4) as i32, (i / 4) as i64, None, Some(row(i, 0))))
+        .collect();
     let rows = (0..RECORDS).map(|i| ExpectedRecord::row(expected_row(i, 0))).collect();
     let mut e = Expectation::new(Mode::FinalState, rows);
     e.key_fields = vec!["id".into()];
@@ -79,12 +86,27 @@ fn debezium_topic() -> (Vec<ReceivedRecord>, Expectation) {
         value: Some(expected_row(id, v)),
     };
     for id in 0..inserts {
-        records.push(record(0, records.len() as i64, Some(key(id)), Some(format!(r#"{{"before":null,"after":{},"op":"c"}}"#, row(id, 0)))));
+        records.push(record(
+            0,
+            records.len() as i64,
+            Some(key(id)),
+            Some(format!(r#"{{"before":null,"after":{},"op":"c"}}"#, row(id, 0))),
+        ));
         expected.push(keyed(id, Op::Insert, 0));
     }
     for id in 0..(RECORDS - inserts) / 2 {
-        records.push(record(0, records.len() as i64, Some(key(id)), Some(format!(r#"{{"before":{},"after":null,"op":"d"}}"#, row(id, 0)))));
-        records.push(record(0, records.len() as i64, Some(key(id)), Some(format!(r#"{{"before":null,"after":{},"op":"c"}}"#, row(id, 1)))));
+        records.push(record(
+            0,
+            records.len() as i64,
+            Some(key(id)),
+            Some(format!(r#"{{"before":{},"after":null,"op":"d"}}"#, row(id, 0))),
+        ));
+        records.push(record(
+            0,
+            records.len() as i64,
+            Some(key(id)),
+            Some(format!(r#"{{"before":null,"after":{},"op":"c"}}"#, row(id, 1))),
+        ));
         expected.push(keyed(id, Op::Delete, 0));
         expected.push(keyed(id, Op::Insert, 1));
     }
@@ -110,7 +132,10 @@ fn upsert_topic() -> (Vec<ReceivedRecord>, Expectation) {
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     let mut group = c.benchmark_group("verify");
-    group.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .warm_up_time(Duration::from_secs(1));
     let topics: [(&str, SinkFormat, fn() -> (Vec<ReceivedRecord>, Expectation)); 3] = [
         ("json/final-state", SinkFormat::Json, json_topic),
         ("debezium-json/changelog", SinkFormat::DebeziumJson, debezium_topic),
@@ -123,7 +148,11 @@ fn bench(c: &mut Criterion) {
         expectation.timeout = Duration::from_secs(120);
         // The benchmark only means something if the expectation holds.
         let verdict = runtime
-            .block_on(verify(&mut RecordedTopic::new("bench", records.clone()), format, &expectation))
+            .block_on(verify(
+                &mut RecordedTopic::new("bench", records.clone()),
+                format,
+                &expectation,
+            ))
             .unwrap();
         assert!(verdict.passed, "{}", verdict.summary());
         group.throughput(Throughput::Elements(RECORDS as u64));

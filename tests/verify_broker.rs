@@ -15,7 +15,9 @@ use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
-use cdc_harness::expect::{verify, Count, DiffEntry, Expectation, ExpectedRecord, ExpectedValue, Mode, Op};
+use cdc_harness::expect::{
+    verify, Count, DiffEntry, Expectation, ExpectedRecord, ExpectedValue, Mode, Op,
+};
 use cdc_harness::kafka::{KafkaError, ReaderConfig, SinkFormat, SinkReader};
 
 /// The local tansu image (`cdc-harness images build`); `CDC_HARNESS_TANSU_IMAGE` overrides it.
@@ -39,7 +41,9 @@ async fn start_broker() -> (ContainerAsync<GenericImage>, String) {
         ])
         .with_mapped_port(port, 9092.tcp())
         .with_host_config_modifier(|host| {
-            for binding in host.port_bindings.iter_mut().flat_map(|b| b.values_mut()).flatten().flatten() {
+            for binding in
+                host.port_bindings.iter_mut().flat_map(|b| b.values_mut()).flatten().flatten()
+            {
                 binding.host_ip = Some("127.0.0.1".to_owned());
             }
         })
@@ -68,7 +72,10 @@ async fn create_topic(bootstrap: &str, topic: &str, partitions: i32) {
     let admin: AdminClient<DefaultClientContext> =
         ClientConfig::new().set("bootstrap.servers", bootstrap).create().unwrap();
     let results = admin
-        .create_topics(&[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))], &AdminOptions::new())
+        .create_topics(
+            &[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
         .await
         .unwrap();
     for result in results {
@@ -104,7 +111,12 @@ fn record(key: &str, op: Option<Op>, value: Option<&str>) -> ExpectedRecord {
     ExpectedRecord { key: Some(json(key)), op, value: value.map(json) }
 }
 
-async fn check(bootstrap: &str, topic: &str, format: SinkFormat, expectation: &Expectation) -> cdc_harness::expect::Verdict {
+async fn check(
+    bootstrap: &str,
+    topic: &str,
+    format: SinkFormat,
+    expectation: &Expectation,
+) -> cdc_harness::expect::Verdict {
     let mut reader = SinkReader::open(ReaderConfig::new(bootstrap, topic)).await.unwrap();
     verify(&mut reader, format, expectation).await.unwrap()
 }
@@ -144,11 +156,18 @@ async fn upsert_kafka_topic_in_every_mode() {
         let topic = "upserts";
         let format = SinkFormat::UpsertKafka;
 
-        let verdict = check(&bootstrap, topic, format, &expectation(Mode::Changelog, upsert_changelog())).await;
+        let verdict =
+            check(&bootstrap, topic, format, &expectation(Mode::Changelog, upsert_changelog()))
+                .await;
         assert!(verdict.passed, "{verdict}");
         assert_eq!(verdict.received.len(), 5);
         assert_eq!(
-            verdict.received.iter().map(|c| c.partition).collect::<std::collections::BTreeSet<_>>().len(),
+            verdict
+                .received
+                .iter()
+                .map(|c| c.partition)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
             3,
             "read every partition"
         );
@@ -158,15 +177,20 @@ async fn upsert_kafka_topic_in_every_mode() {
             ExpectedRecord::row(json(r#"{"id":3,"name":"carol","price":1000}"#)),
             record(r#"{"id":2}"#, None, None),
         ];
-        let verdict = check(&bootstrap, topic, format, &expectation(Mode::FinalState, final_rows)).await;
+        let verdict =
+            check(&bootstrap, topic, format, &expectation(Mode::FinalState, final_rows)).await;
         assert!(verdict.passed, "{verdict}");
 
         let some = vec![record(r#"{"id":2}"#, None, None)];
         let verdict = check(&bootstrap, topic, format, &expectation(Mode::Contains, some)).await;
         assert!(verdict.passed, "{verdict}");
 
-        let count = Count { total: Some(5), per_op: [(Op::Upsert, 4), (Op::Delete, 1)].into_iter().collect() };
-        let verdict = check(&bootstrap, topic, format, &expectation(Mode::Count(count), vec![])).await;
+        let count = Count {
+            total: Some(5),
+            per_op: [(Op::Upsert, 4), (Op::Delete, 1)].into_iter().collect(),
+        };
+        let verdict =
+            check(&bootstrap, topic, format, &expectation(Mode::Count(count), vec![])).await;
         assert!(verdict.passed, "{verdict}");
     })
     .await;
@@ -215,9 +239,15 @@ async fn records_that_arrive_while_verifying_are_awaited() {
         let e = expectation(Mode::Changelog, upsert_changelog());
         let producing = async {
             tokio::time::sleep(Duration::from_millis(700)).await;
-            produce(&bootstrap, "late", &UPSERTS.iter().map(|&(p, k, v)| (p % 2, k, v)).collect::<Vec<_>>()).await;
+            produce(
+                &bootstrap,
+                "late",
+                &UPSERTS.iter().map(|&(p, k, v)| (p % 2, k, v)).collect::<Vec<_>>(),
+            )
+            .await;
         };
-        let (verdict, ()) = tokio::join!(verify(&mut reader, SinkFormat::UpsertKafka, &e), producing);
+        let (verdict, ()) =
+            tokio::join!(verify(&mut reader, SinkFormat::UpsertKafka, &e), producing);
         let verdict = verdict.unwrap();
         assert!(verdict.passed, "{verdict}");
         assert!(verdict.waited >= Duration::from_millis(700));

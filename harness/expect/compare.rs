@@ -202,7 +202,11 @@ fn field_segment(name: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     let shown: String = bytes.iter().take(32).map(|b| format!("{b:02x}")).collect();
-    if bytes.len() > 32 { format!("{shown}…") } else { shown }
+    if bytes.len() > 32 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
 }
 
 #[cfg(test)]
@@ -224,8 +228,16 @@ mod tests {
         assert!(check("10.5", "10.500000000000000000").is_ok());
         assert!(check("1000", "1E+3").is_ok());
         assert!(check("10.5", "10.51").is_err());
-        assert!(check(r#"{ "$decimal" = "12345678901234567890.123456789012345678" }"#, "12345678901234567890.123456789012345678").is_ok());
-        assert!(check(r#"{ "$decimal" = "12345678901234567890.123456789012345678" }"#, "12345678901234567890.123456789012345679").is_err());
+        assert!(check(
+            r#"{ "$decimal" = "12345678901234567890.123456789012345678" }"#,
+            "12345678901234567890.123456789012345678"
+        )
+        .is_ok());
+        assert!(check(
+            r#"{ "$decimal" = "12345678901234567890.123456789012345678" }"#,
+            "12345678901234567890.123456789012345679"
+        )
+        .is_err());
     }
 
     #[test]
@@ -278,12 +290,17 @@ mod tests {
         assert!(check(r#"{ "$base64" = "3q2+7w==" }"#, r#""3q2+7w==""#).is_ok());
         let m = check(r#"{ "$hex" = "deadbeef" }"#, r#""3q2+7A==""#).unwrap_err();
         assert!(m.hint.unwrap().contains("deadbeef vs deadbeec"));
-        assert!(check(r#"{ "$hex" = "00" }"#, r#""%%%""#).unwrap_err().hint.unwrap().contains("base64"));
+        assert!(check(r#"{ "$hex" = "00" }"#, r#""%%%""#)
+            .unwrap_err()
+            .hint
+            .unwrap()
+            .contains("base64"));
     }
 
     #[test]
     fn json_columns_as_strings_or_structures() {
-        assert!(check(r#"{ a = 1, b = [true, "x"] }"#, r#""{\"b\": [true, \"x\"], \"a\": 1.0}""#).is_ok());
+        assert!(check(r#"{ a = 1, b = [true, "x"] }"#, r#""{\"b\": [true, \"x\"], \"a\": 1.0}""#)
+            .is_ok());
         assert!(check(r#"{ a = 1 }"#, r#"{"a":1}"#).is_ok());
         assert!(check(r#"{ "$json" = '{"a":1}' }"#, r#""{\"a\":1}""#).is_ok());
         let m = check(r#"{ a = 1 }"#, r#""{\"a\":2}""#).unwrap_err();
@@ -303,14 +320,22 @@ mod tests {
         let m = check(r#"{ r = { tags = [1, 2] } }"#, r#"{"r":{"tags":[1,3]}}"#).unwrap_err();
         assert_eq!(m.path, ".r.tags[1]");
         assert_eq!(m.to_string(), ".r.tags[1]: expected 2, received 3");
-        assert!(check("[1, 2]", "[1, 2, 3]").unwrap_err().hint.unwrap().contains("2 elements expected, 3 received"));
+        assert!(check("[1, 2]", "[1, 2, 3]")
+            .unwrap_err()
+            .hint
+            .unwrap()
+            .contains("2 elements expected, 3 received"));
     }
 
     #[test]
     fn types_are_strict() {
         assert!(check("true", "true").is_ok());
         assert!(check("true", r#""true""#).is_err());
-        assert!(check("1", "true").unwrap_err().hint.unwrap().contains("received boolean, expected number"));
+        assert!(check("1", "true")
+            .unwrap_err()
+            .hint
+            .unwrap()
+            .contains("received boolean, expected number"));
         assert!(check(r#""1""#, r#"{"a":1}"#).is_err());
     }
 }

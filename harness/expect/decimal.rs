@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn different_values_differ_at_any_precision() {
-        assert_ne!(d("12345678901234567890.123456789012345678"), d("12345678901234567890.123456789012345679"));
+        assert_ne!(
+            d("12345678901234567890.123456789012345678"),
+            d("12345678901234567890.123456789012345679")
+        );
         assert_ne!(d("10.5"), d("-10.5"));
         assert_ne!(d("1e2"), d("1e3"));
         assert_ne!(d("0.1"), d("0.01"));
@@ -114,7 +117,9 @@ mod tests {
 
     #[test]
     fn rejects_non_numbers() {
-        for s in ["", "-", ".", "e5", "1e", "1e+", "1.2.3", "abc", "1,5", "NaN", "inf", "0x10", "1 2"] {
+        for s in
+            ["", "-", ".", "e5", "1e", "1e+", "1.2.3", "abc", "1,5", "NaN", "inf", "0x10", "1 2"]
+        {
             assert_eq!(Decimal::parse(s), None, "{s:?}");
         }
     }

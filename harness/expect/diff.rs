@@ -24,14 +24,30 @@ pub enum DiffEntry {
     /// A received record (or final row) nothing expected.
     Extra { key: Option<String>, received: String, note: Option<String> },
     /// An expected record whose place (or key) a different record took.
-    Differs { key: Option<String>, record: usize, expected: String, received: String, mismatch: Option<Mismatch> },
+    Differs {
+        key: Option<String>,
+        record: usize,
+        expected: String,
+        received: String,
+        mismatch: Option<Mismatch>,
+    },
     /// Count mode: how many of something arrived.
     Count { of: String, expected: usize, received: usize },
 }
 
 impl DiffEntry {
-    pub(crate) fn missing(key: Option<&str>, record: usize, expected: &ExpectedRecord, closest: Option<(String, Mismatch)>) -> DiffEntry {
-        DiffEntry::Missing { key: key.map(str::to_owned), record, expected: DiffEntry::describe(expected), closest }
+    pub(crate) fn missing(
+        key: Option<&str>,
+        record: usize,
+        expected: &ExpectedRecord,
+        closest: Option<(String, Mismatch)>,
+    ) -> DiffEntry {
+        DiffEntry::Missing {
+            key: key.map(str::to_owned),
+            record,
+            expected: DiffEntry::describe(expected),
+            closest,
+        }
     }
 
     /// `insert key={"id":1} {"id":1,"name":"a"}`, or `key={"id":1} deleted`.
@@ -52,7 +68,9 @@ impl DiffEntry {
 
     fn key(&self) -> Option<&str> {
         match self {
-            DiffEntry::Missing { key, .. } | DiffEntry::Extra { key, .. } | DiffEntry::Differs { key, .. } => key.as_deref(),
+            DiffEntry::Missing { key, .. }
+            | DiffEntry::Extra { key, .. }
+            | DiffEntry::Differs { key, .. } => key.as_deref(),
             DiffEntry::Count { .. } => None,
         }
     }
@@ -144,7 +162,11 @@ impl Verdict {
 }
 
 fn plural(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn render_entry(out: &mut String, entry: &DiffEntry, noun: &str, indent: &str) {
@@ -174,7 +196,10 @@ fn render_entry(out: &mut String, entry: &DiffEntry, noun: &str, indent: &str) {
             }
         }
         DiffEntry::Count { of, expected, received } => {
-            let _ = writeln!(out, "{indent}- expected {expected} {of}\n{indent}+ received {received} {of}");
+            let _ = writeln!(
+                out,
+                "{indent}- expected {expected} {of}\n{indent}+ received {received} {of}"
+            );
         }
     }
 }

@@ -7,10 +7,12 @@
 //! Modes ([`Mode`]): the exact changelog per key, the final state (the table rebuilt from the
 //! changelog), contains (extras allowed), count. Values compare by type (`compare.rs`).
 
+mod align;
 mod check;
 mod compare;
 mod decimal;
 mod diff;
+mod index;
 mod temporal;
 mod value;
 mod verify;

@@ -32,9 +32,15 @@ pub enum ExpectedValue {
     Null,
     Bool(bool),
     /// A number: matches a JSON number of equal value.
-    Number { text: String, value: Decimal },
+    Number {
+        text: String,
+        value: Decimal,
+    },
     /// `$decimal`: matches a number or a numeric string of equal value.
-    Decimal { text: String, value: Decimal },
+    Decimal {
+        text: String,
+        value: Decimal,
+    },
     String(String),
     /// A TOML datetime or `$timestamp`: matches a string denoting the same date/time/instant.
     Temporal(Datetime),
@@ -58,7 +64,9 @@ impl ExpectedValue {
             toml::Value::Integer(i) => number(i.to_string())?,
             toml::Value::Float(f) => match Decimal::from_f64(*f) {
                 Some(value) => ExpectedValue::Number { text: f.to_string(), value },
-                None => return Err(invalid(format!("{f} cannot be compared (not a finite number)"))),
+                None => {
+                    return Err(invalid(format!("{f} cannot be compared (not a finite number)")))
+                }
             },
             toml::Value::Boolean(b) => ExpectedValue::Bool(*b),
             toml::Value::Datetime(dt) => ExpectedValue::Temporal(*dt),
@@ -68,7 +76,9 @@ impl ExpectedValue {
             toml::Value::Table(table) => {
                 let fields = table
                     .iter()
-                    .map(|(k, v)| Ok((k.clone(), ExpectedValue::from_toml(v).map_err(|e| e.at(k))?)))
+                    .map(|(k, v)| {
+                        Ok((k.clone(), ExpectedValue::from_toml(v).map_err(|e| e.at(k))?))
+                    })
                     .collect::<Result<Vec<_>, ExpectError>>()?;
                 typed_or_object(fields)?
             }
@@ -87,7 +97,9 @@ impl ExpectedValue {
             serde_json::Value::Object(map) => {
                 let fields = map
                     .iter()
-                    .map(|(k, v)| Ok((k.clone(), ExpectedValue::from_json(v).map_err(|e| e.at(k))?)))
+                    .map(|(k, v)| {
+                        Ok((k.clone(), ExpectedValue::from_json(v).map_err(|e| e.at(k))?))
+                    })
                     .collect::<Result<Vec<_>, ExpectError>>()?;
                 typed_or_object(fields)?
             }
@@ -104,7 +116,9 @@ impl ExpectedValue {
                 None => ExpectedValue::String(text.to_string()),
             },
             Datum::String(s) => ExpectedValue::String(s.clone()),
-            Datum::Array(items) => ExpectedValue::Array(items.iter().map(ExpectedValue::from_datum).collect()),
+            Datum::Array(items) => {
+                ExpectedValue::Array(items.iter().map(ExpectedValue::from_datum).collect())
+            }
             Datum::Object(fields) => ExpectedValue::Object(
                 fields.iter().map(|(k, v)| (k.clone(), ExpectedValue::from_datum(v))).collect(),
             ),
@@ -136,7 +150,9 @@ impl ExpectedValue {
                 value.write_canonical(out)
             }
             ExpectedValue::String(s) => write_json_string(s, out),
-            ExpectedValue::Bytes(b) => write_json_string(&base64::engine::general_purpose::STANDARD.encode(b), out),
+            ExpectedValue::Bytes(b) => {
+                write_json_string(&base64::engine::general_purpose::STANDARD.encode(b), out)
+            }
             ExpectedValue::Json(inner) => return inner.write_canonical(out),
             ExpectedValue::Array(items) => {
                 out.push('[');
@@ -205,9 +221,9 @@ fn typed_or_object(mut fields: Vec<(String, ExpectedValue)>) -> Result<ExpectedV
         ("$decimal", ExpectedValue::Number { text, value }) => {
             Ok(ExpectedValue::Decimal { text: text.clone(), value: value.clone() })
         }
-        ("$timestamp", ExpectedValue::String(s)) => {
-            temporal::parse(s).map(ExpectedValue::Temporal).ok_or_else(|| bad("a date, time or timestamp"))
-        }
+        ("$timestamp", ExpectedValue::String(s)) => temporal::parse(s)
+            .map(ExpectedValue::Temporal)
+            .ok_or_else(|| bad("a date, time or timestamp")),
         ("$timestamp", ExpectedValue::Temporal(_)) => Ok(arg),
         ("$base64", ExpectedValue::String(s)) => base64::engine::general_purpose::STANDARD
             .decode(s)
@@ -253,7 +269,11 @@ impl fmt::Display for ExpectedValue {
             ExpectedValue::String(s) => f.write_str(&quoted(s)),
             ExpectedValue::Temporal(dt) => write!(f, "{dt}"),
             ExpectedValue::Bytes(b) => {
-                write!(f, "{{\"$base64\":{}}}", quoted(&base64::engine::general_purpose::STANDARD.encode(b)))
+                write!(
+                    f,
+                    "{{\"$base64\":{}}}",
+                    quoted(&base64::engine::general_purpose::STANDARD.encode(b))
+                )
             }
             ExpectedValue::Json(inner) => write!(f, "{{\"$json\":{inner}}}"),
             ExpectedValue::Array(items) => {
@@ -302,14 +322,26 @@ mod tests {
 
     #[test]
     fn typed_values() {
-        assert!(matches!(toml_value(r#"{ "$decimal" = "12345678901234567890.1" }"#).unwrap(), ExpectedValue::Decimal { .. }));
-        assert_eq!(toml_value(r#"{ "$hex" = "\\xDEADbeef" }"#).unwrap(), ExpectedValue::Bytes(vec![0xde, 0xad, 0xbe, 0xef]));
-        assert_eq!(toml_value(r#"{ "$base64" = "3q2+7w==" }"#).unwrap(), ExpectedValue::Bytes(vec![0xde, 0xad, 0xbe, 0xef]));
+        assert!(matches!(
+            toml_value(r#"{ "$decimal" = "12345678901234567890.1" }"#).unwrap(),
+            ExpectedValue::Decimal { .. }
+        ));
+        assert_eq!(
+            toml_value(r#"{ "$hex" = "\\xDEADbeef" }"#).unwrap(),
+            ExpectedValue::Bytes(vec![0xde, 0xad, 0xbe, 0xef])
+        );
+        assert_eq!(
+            toml_value(r#"{ "$base64" = "3q2+7w==" }"#).unwrap(),
+            ExpectedValue::Bytes(vec![0xde, 0xad, 0xbe, 0xef])
+        );
         assert_eq!(toml_value(r#"{ "$null" = true }"#).unwrap(), ExpectedValue::Null);
         assert_eq!(toml_value(r#"{ "$any" = true }"#).unwrap(), ExpectedValue::Any);
         let json = toml_value(r#"{ "$json" = '{"a": [1, null]}' }"#).unwrap();
         assert_eq!(json.to_string(), r#"{"$json":{"a":[1,null]}}"#);
-        assert!(matches!(toml_value(r#"{ "$timestamp" = "2024-01-01 10:00:00" }"#).unwrap(), ExpectedValue::Temporal(_)));
+        assert!(matches!(
+            toml_value(r#"{ "$timestamp" = "2024-01-01 10:00:00" }"#).unwrap(),
+            ExpectedValue::Temporal(_)
+        ));
     }
 
     #[test]
@@ -327,7 +359,8 @@ mod tests {
 
     #[test]
     fn json_input_has_null() {
-        let v = ExpectedValue::from_json(&serde_json::json!({"a": null, "b": {"$decimal": "1.0"}})).unwrap();
+        let v = ExpectedValue::from_json(&serde_json::json!({"a": null, "b": {"$decimal": "1.0"}}))
+            .unwrap();
         assert_eq!(v.field("a"), Some(&ExpectedValue::Null));
         assert!(matches!(v.field("b"), Some(ExpectedValue::Decimal { .. })));
     }

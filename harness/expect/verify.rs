@@ -48,7 +48,10 @@ pub async fn verify<S: RecordSource + Send>(
     let outcome = retry
         .run(|| async {
             let mut state = state.lock().await;
-            state.read(format, &topic, POLL_WAIT).await.map_err(|e| Attempt::Fatal(Wait::Failed(e)))?;
+            state
+                .read(format, &topic, POLL_WAIT)
+                .await
+                .map_err(|e| Attempt::Fatal(Wait::Failed(e)))?;
             let received = state.changes.len();
             let worth_checking = state.last.as_ref().is_none_or(|(n, _)| *n != received)
                 && (may_hold(expectation, &state.changes) || received <= EAGER_CHECK_LIMIT);
@@ -78,7 +81,9 @@ pub async fn verify<S: RecordSource + Send>(
     };
     if held && expectation.mode != Mode::Contains {
         let quiet_until = Instant::now() + expectation.quiet_period;
-        while let Some(left) = quiet_until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) {
+        while let Some(left) =
+            quiet_until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+        {
             state.read(format, &topic, left).await?;
         }
     }
@@ -107,10 +112,16 @@ struct State<'s, S> {
 }
 
 impl<S: RecordSource> State<'_, S> {
-    async fn read(&mut self, format: SinkFormat, topic: &str, wait: Duration) -> Result<(), ExpectError> {
+    async fn read(
+        &mut self,
+        format: SinkFormat,
+        topic: &str,
+        wait: Duration,
+    ) -> Result<(), ExpectError> {
         let records = self.source.poll(wait).await?;
         for record in &records {
-            decode(format, topic, record, &mut self.changes).map_err(crate::kafka::KafkaError::from)?;
+            decode(format, topic, record, &mut self.changes)
+                .map_err(crate::kafka::KafkaError::from)?;
         }
         Ok(())
     }

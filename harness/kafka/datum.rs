@@ -169,7 +169,8 @@ impl PartialEq for Datum {
             (Datum::Null, Datum::Null) => true,
             (Datum::Bool(a), Datum::Bool(b)) => a == b,
             (Datum::Number(a), Datum::Number(b)) => {
-                a == b || matches!((Decimal::parse(a), Decimal::parse(b)), (Some(x), Some(y)) if x == y)
+                a == b
+                    || matches!((Decimal::parse(a), Decimal::parse(b)), (Some(x), Some(y)) if x == y)
             }
             (Datum::String(a), Datum::String(b)) => a == b,
             (Datum::Array(a), Datum::Array(b)) => a == b,
@@ -326,17 +327,25 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_exact_text() {
-        let d = Datum::parse(br#"{"a": 12345678901234567890.123456789012345678, "b": [1E+3, -0.50]}"#)
-            .unwrap();
-        assert_eq!(d.get("a"), Some(&Datum::Number("12345678901234567890.123456789012345678".into())));
-        assert_eq!(d.to_string(), r#"{"a":12345678901234567890.123456789012345678,"b":[1E+3,-0.50]}"#);
+        let d =
+            Datum::parse(br#"{"a": 12345678901234567890.123456789012345678, "b": [1E+3, -0.50]}"#)
+                .unwrap();
+        assert_eq!(
+            d.get("a"),
+            Some(&Datum::Number("12345678901234567890.123456789012345678".into()))
+        );
+        assert_eq!(
+            d.to_string(),
+            r#"{"a":12345678901234567890.123456789012345678,"b":[1E+3,-0.50]}"#
+        );
         let top = Datum::parse(b" 99999999999999999999999.5 ").unwrap();
         assert_eq!(top.to_string(), "99999999999999999999999.5");
     }
 
     #[test]
     fn strings_with_and_without_escapes() {
-        let d = Datum::parse("{\"plain\":\"héllo 😀\",\"esc\":\"a\\\"b\\u00e9\\n\"}".as_bytes()).unwrap();
+        let d = Datum::parse("{\"plain\":\"héllo 😀\",\"esc\":\"a\\\"b\\u00e9\\n\"}".as_bytes())
+            .unwrap();
         assert_eq!(d.get("plain"), Some(&Datum::String("héllo 😀".into())));
         assert_eq!(d.get("esc"), Some(&Datum::String("a\"bé\n".into())));
         assert_eq!(Datum::parse(br#""x\ty""#).unwrap(), Datum::String("x\ty".into()));

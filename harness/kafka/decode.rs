@@ -42,11 +42,15 @@ pub fn decode(
     };
     let key = match record.key.as_deref() {
         None | Some([]) => None,
-        Some(bytes) => Some(Datum::parse(bytes).map_err(|e| fail("key", format!("not JSON ({e})")))?),
+        Some(bytes) => {
+            Some(Datum::parse(bytes).map_err(|e| fail("key", format!("not JSON ({e})")))?)
+        }
     };
     let value = match record.value.as_deref() {
         None => None,
-        Some(bytes) => Some(Datum::parse(bytes).map_err(|e| fail("value", format!("not JSON ({e})")))?),
+        Some(bytes) => {
+            Some(Datum::parse(bytes).map_err(|e| fail("value", format!("not JSON ({e})")))?)
+        }
     };
     let change = |key: Option<Datum>, op: Op, row: Option<Datum>| Change {
         key,
@@ -77,8 +81,12 @@ pub fn decode(
             }
             let op = match envelope.get("op") {
                 Some(Datum::String(op)) => op.clone(),
-                Some(other) => return Err(fail("value", format!("\"op\" is {other}, not a string"))),
-                None => return Err(fail("value", "no \"op\" field (is this debezium-json?)".into())),
+                Some(other) => {
+                    return Err(fail("value", format!("\"op\" is {other}, not a string")))
+                }
+                None => {
+                    return Err(fail("value", "no \"op\" field (is this debezium-json?)".into()))
+                }
             };
             let before = envelope.take("before").filter(|row| !row.is_null());
             let after = envelope.take("after").filter(|row| !row.is_null());
@@ -97,7 +105,10 @@ pub fn decode(
                 }
                 "d" => out.push(change(key, Op::Delete, before)),
                 other => {
-                    return Err(fail("value", format!("unknown op \"{other}\" (expected c, r, u or d)")))
+                    return Err(fail(
+                        "value",
+                        format!("unknown op \"{other}\" (expected c, r, u or d)"),
+                    ))
                 }
             }
         }
@@ -139,7 +150,12 @@ mod tests {
             .iter()
             .map(|c| {
                 let key = c.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-                let id = c.row.as_ref().and_then(|r| r.get("id")).map(|v| v.to_string()).unwrap_or_default();
+                let id = c
+                    .row
+                    .as_ref()
+                    .and_then(|r| r.get("id"))
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
                 format!("{key}{}{id}", c.op)
             })
             .collect()
@@ -160,11 +176,20 @@ mod tests {
         let changes = decode_all(SinkFormat::DebeziumJson, &fixture("debezium-json.tsv"));
         assert_eq!(
             summary(&changes),
-            [r#"{"id":1}insert1"#, r#"{"id":2}insert2"#, r#"{"id":1}delete1"#, r#"{"id":1}insert1"#, r#"{"id":2}delete2"#]
+            [
+                r#"{"id":1}insert1"#,
+                r#"{"id":2}insert2"#,
+                r#"{"id":1}delete1"#,
+                r#"{"id":1}insert1"#,
+                r#"{"id":2}delete2"#
+            ]
         );
         let before = changes[2].row.as_ref().unwrap();
         assert_eq!(before.get("name"), Some(&Datum::String("alice".into())));
-        assert_eq!(changes[3].row.as_ref().unwrap().get("name"), Some(&Datum::String("alicia".into())));
+        assert_eq!(
+            changes[3].row.as_ref().unwrap().get("name"),
+            Some(&Datum::String("alicia".into()))
+        );
     }
 
     #[test]
@@ -198,7 +223,10 @@ mod tests {
         };
         let err = decode(SinkFormat::Json, "orders", &record, &mut Vec::new()).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("value of the record at orders partition 2 offset 41 as json"), "{text}");
+        assert!(
+            text.contains("value of the record at orders partition 2 offset 41 as json"),
+            "{text}"
+        );
         assert!(text.contains("hex 00 01 62 69 6e 61 72 79 ff"), "{text}");
         assert!(text.contains("binary"), "{text}");
     }
@@ -213,12 +241,17 @@ mod tests {
             timestamp: None,
             headers: vec![],
         };
-        let err = |format, r: ReceivedRecord| decode(format, "t", &r, &mut Vec::new()).unwrap_err().reason;
+        let err = |format, r: ReceivedRecord| {
+            decode(format, "t", &r, &mut Vec::new()).unwrap_err().reason
+        };
         assert!(err(SinkFormat::DebeziumJson, rec(None, r#"{"id":1}"#)).contains("no \"op\" field"));
-        assert!(err(SinkFormat::DebeziumJson, rec(None, r#"{"op":"x","after":{}}"#)).contains("unknown op \"x\""));
-        assert!(err(SinkFormat::DebeziumJson, rec(None, r#"{"op":"c","after":null}"#)).contains("without \"after\""));
+        assert!(err(SinkFormat::DebeziumJson, rec(None, r#"{"op":"x","after":{}}"#))
+            .contains("unknown op \"x\""));
+        assert!(err(SinkFormat::DebeziumJson, rec(None, r#"{"op":"c","after":null}"#))
+            .contains("without \"after\""));
         assert!(err(SinkFormat::UpsertKafka, rec(None, r#"{"id":1}"#)).contains("must have a key"));
-        let e = decode(SinkFormat::UpsertKafka, "t", &rec(Some("id=1"), "{}"), &mut Vec::new()).unwrap_err();
+        let e = decode(SinkFormat::UpsertKafka, "t", &rec(Some("id=1"), "{}"), &mut Vec::new())
+            .unwrap_err();
         assert_eq!(e.part, "key");
     }
 }

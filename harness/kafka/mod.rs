@@ -51,7 +51,8 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 5] = [Op::Insert, Op::UpdateBefore, Op::UpdateAfter, Op::Delete, Op::Upsert];
+    pub const ALL: [Op; 5] =
+        [Op::Insert, Op::UpdateBefore, Op::UpdateAfter, Op::Delete, Op::Upsert];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -161,7 +162,9 @@ impl FromStr for SinkFormat {
             "json" => Ok(SinkFormat::Json),
             "debezium-json" => Ok(SinkFormat::DebeziumJson),
             "upsert-kafka" => Ok(SinkFormat::UpsertKafka),
-            _ => Err(format!("unknown sink format `{s}` (expected json, debezium-json or upsert-kafka)")),
+            _ => Err(format!(
+                "unknown sink format `{s}` (expected json, debezium-json or upsert-kafka)"
+            )),
         }
     }
 }
@@ -184,7 +187,10 @@ pub trait RecordSource {
     fn topic(&self) -> &str;
 
     /// Waits up to `wait` for records and returns those that arrived (maybe none).
-    fn poll(&mut self, wait: Duration) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send;
+    fn poll(
+        &mut self,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send;
 }
 
 #[cfg(test)]

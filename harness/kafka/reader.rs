@@ -97,7 +97,10 @@ fn consume_error(config: &ReaderConfig, source: rdkafka::error::KafkaError) -> K
 }
 
 /// Polls the topic's metadata until it lists partitions.
-async fn wait_for_partitions(consumer: &Arc<StreamConsumer>, config: &ReaderConfig) -> Result<Vec<i32>, KafkaError> {
+async fn wait_for_partitions(
+    consumer: &Arc<StreamConsumer>,
+    config: &ReaderConfig,
+) -> Result<Vec<i32>, KafkaError> {
     let retry = Retry::with_timeout(config.topic_timeout).max_backoff(Duration::from_millis(500));
     retry
         .run(|| {
@@ -108,11 +111,9 @@ async fn wait_for_partitions(consumer: &Arc<StreamConsumer>, config: &ReaderConf
                 let fetched = tokio::task::spawn_blocking(move || {
                     let metadata = consumer.fetch_metadata(Some(&topic), Duration::from_secs(3))?;
                     Ok::<_, rdkafka::error::KafkaError>(
-                        metadata
-                            .topics()
-                            .iter()
-                            .find(|t| t.name() == topic)
-                            .map(|t| (t.error(), t.partitions().iter().map(|p| p.id()).collect::<Vec<_>>())),
+                        metadata.topics().iter().find(|t| t.name() == topic).map(|t| {
+                            (t.error(), t.partitions().iter().map(|p| p.id()).collect::<Vec<_>>())
+                        }),
                     )
                 })
                 .await
@@ -123,7 +124,9 @@ async fn wait_for_partitions(consumer: &Arc<StreamConsumer>, config: &ReaderConf
                         partitions.sort_unstable();
                         Ok(partitions)
                     }
-                    Ok(Some((Some(code), _))) => Err(Attempt::Retry(format!("metadata says {code:?}"))),
+                    Ok(Some((Some(code), _))) => {
+                        Err(Attempt::Retry(format!("metadata says {code:?}")))
+                    }
                     Ok(_) => Err(Attempt::Retry("the topic has no partitions yet".to_owned())),
                     Err(e) => Err(Attempt::Retry(e.to_string())),
                 }
@@ -132,7 +135,8 @@ async fn wait_for_partitions(consumer: &Arc<StreamConsumer>, config: &ReaderConf
         .await
         .map_err(|e| {
             let waited = match &e {
-                crate::retry::RetryError::TimedOut { elapsed, .. } | crate::retry::RetryError::Fatal { elapsed, .. } => *elapsed,
+                crate::retry::RetryError::TimedOut { elapsed, .. }
+                | crate::retry::RetryError::Fatal { elapsed, .. } => *elapsed,
             };
             KafkaError::TopicMissing {
                 topic: config.topic.clone(),
@@ -148,7 +152,10 @@ impl RecordSource for SinkReader {
         &self.config.topic
     }
 
-    fn poll(&mut self, wait: Duration) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send {
+    fn poll(
+        &mut self,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send {
         async move {
             let mut records = Vec::new();
             let mut budget = wait;
@@ -159,7 +166,10 @@ impl RecordSource for SinkReader {
                     Ok(Ok(message)) => message,
                     // Transport hiccups surface here and heal by themselves; a topic that is
                     // gone does not.
-                    Ok(Err(e)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::UnknownTopicOrPartition) => {
+                    Ok(Err(e))
+                        if e.rdkafka_error_code()
+                            == Some(RDKafkaErrorCode::UnknownTopicOrPartition) =>
+                    {
                         return Err(consume_error(&self.config, e))
                     }
                     Ok(Err(e)) => {
@@ -175,7 +185,11 @@ impl RecordSource for SinkReader {
                     timestamp: message.timestamp().to_millis(),
                     headers: message
                         .headers()
-                        .map(|h| h.iter().map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec))).collect())
+                        .map(|h| {
+                            h.iter()
+                                .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 });
                 budget = Duration::ZERO;

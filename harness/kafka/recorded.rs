@@ -45,7 +45,10 @@ impl RecordSource for RecordedTopic {
         &self.topic
     }
 
-    fn poll(&mut self, wait: Duration) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send {
+    fn poll(
+        &mut self,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send {
         async move {
             let start = *self.first_poll.get_or_insert_with(Instant::now);
             let now = Instant::now();
@@ -70,7 +73,8 @@ pub fn parse_recording(text: &str) -> Result<Vec<ReceivedRecord>, String> {
             continue;
         }
         let mut parts = line.splitn(3, '\t');
-        let (Some(partition), Some(key), Some(value)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(partition), Some(key), Some(value)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(format!("line {}: expected partition<TAB>key<TAB>value", n + 1));
         };
         let partition: i32 = partition
@@ -98,9 +102,14 @@ mod tests {
 
     #[test]
     fn recording_format() {
-        let records = parse_recording("# c\n0\t{\"id\":1}\t{\"id\":1}\n1\t-\t{}\n\n0\t{\"id\":1}\t-\n").unwrap();
+        let records =
+            parse_recording("# c\n0\t{\"id\":1}\t{\"id\":1}\n1\t-\t{}\n\n0\t{\"id\":1}\t-\n")
+                .unwrap();
         assert_eq!(records.len(), 3);
-        assert_eq!((records[2].partition, records[2].offset, records[2].value.clone()), (0, 1, None));
+        assert_eq!(
+            (records[2].partition, records[2].offset, records[2].value.clone()),
+            (0, 1, None)
+        );
         assert_eq!((records[1].offset, records[1].key.clone()), (0, None));
         assert!(parse_recording("x\ty\tz").unwrap_err().contains("line 1"));
         assert!(parse_recording("0\tonly-two").unwrap_err().contains("line 1"));
@@ -108,8 +117,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn late_records_arrive_on_time() {
-        let rec = |offset| ReceivedRecord { partition: 0, offset, key: None, value: None, timestamp: None, headers: vec![] };
-        let mut topic = RecordedTopic::new("t", vec![rec(0)]).arriving(Duration::from_secs(5), vec![rec(1)]);
+        let rec = |offset| ReceivedRecord {
+            partition: 0,
+            offset,
+            key: None,
+            value: None,
+            timestamp: None,
+            headers: vec![],
+        };
+        let mut topic =
+            RecordedTopic::new("t", vec![rec(0)]).arriving(Duration::from_secs(5), vec![rec(1)]);
         assert_eq!(topic.poll(Duration::from_secs(1)).await.unwrap().len(), 1);
         assert!(topic.poll(Duration::from_secs(1)).await.unwrap().is_empty());
         let late = topic.poll(Duration::from_secs(10)).await.unwrap();
