@@ -172,13 +172,21 @@ async fn upsert_kafka_topic_in_every_mode() {
             "read every partition"
         );
 
+        // One reader for several expectations, rewound in between.
+        let mut reader = SinkReader::open(ReaderConfig::new(&bootstrap, topic)).await.unwrap();
         let final_rows = vec![
             ExpectedRecord::row(json(r#"{"id":1,"name":"alicia","price":10.5}"#)),
             ExpectedRecord::row(json(r#"{"id":3,"name":"carol","price":1000}"#)),
             record(r#"{"id":2}"#, None, None),
         ];
         let verdict =
-            check(&bootstrap, topic, format, &expectation(Mode::FinalState, final_rows)).await;
+            verify(&mut reader, format, &expectation(Mode::FinalState, final_rows)).await.unwrap();
+        assert!(verdict.passed, "{verdict}");
+        reader.rewind().unwrap();
+        let verdict =
+            verify(&mut reader, format, &expectation(Mode::Changelog, upsert_changelog()))
+                .await
+                .unwrap();
         assert!(verdict.passed, "{verdict}");
 
         let some = vec![record(r#"{"id":2}"#, None, None)];

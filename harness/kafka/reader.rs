@@ -76,15 +76,22 @@ impl SinkReader {
             .map_err(|source| KafkaError::Client { bootstrap: config.bootstrap.clone(), source })?;
         let consumer = Arc::new(consumer);
         let partitions = wait_for_partitions(&consumer, &config).await?;
+        let reader = SinkReader { consumer, config, partitions };
+        reader.rewind()?;
+        tracing::debug!(topic = %reader.config.topic, partitions = ?reader.partitions, "assigned from the beginning");
+        Ok(reader)
+    }
+
+    /// Goes back to the beginning of every partition, so the next expectation on the same topic
+    /// sees every record again.
+    pub fn rewind(&self) -> Result<(), KafkaError> {
         let mut assignment = TopicPartitionList::new();
-        for &p in &partitions {
+        for &p in &self.partitions {
             assignment
-                .add_partition_offset(&config.topic, p, Offset::Beginning)
-                .map_err(|source| consume_error(&config, source))?;
+                .add_partition_offset(&self.config.topic, p, Offset::Beginning)
+                .map_err(|source| consume_error(&self.config, source))?;
         }
-        consumer.assign(&assignment).map_err(|source| consume_error(&config, source))?;
-        tracing::debug!(topic = %config.topic, ?partitions, "assigned from the beginning");
-        Ok(SinkReader { consumer, config, partitions })
+        self.consumer.assign(&assignment).map_err(|source| consume_error(&self.config, source))
     }
 
     pub fn partitions(&self) -> &[i32] {
