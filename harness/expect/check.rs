@@ -91,7 +91,7 @@ fn key_matches(keys: &Keys, record: &ExpectedRecord, change: &Change) -> bool {
 }
 
 fn changelog(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
-    let keys = Keys { fields: &expectation.key_fields };
+    let keys = Keys::new(&expectation.key_fields);
     let records = &expectation.records;
     // Without any keys, the whole topic is one sequence.
     let by_key = !keys.fields.is_empty() || records.iter().any(|r| r.key.is_some());
@@ -164,7 +164,7 @@ fn changelog(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
 }
 
 fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
-    let keys = Keys { fields: &expectation.key_fields };
+    let keys = Keys::new(&expectation.key_fields);
     let mut entries = Vec::new();
 
     // Rebuild: keyed rows by key; rows without a key as a bag, retracted by equal value.
@@ -268,7 +268,7 @@ fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> 
 }
 
 fn contains(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
-    let keys = Keys { fields: &expectation.key_fields };
+    let keys = Keys::new(&expectation.key_fields);
     let by_key = Index::new(changes.iter().map(|c| keys.canonical_of_change(c)));
     let mut by_row: Option<RowIndex> = None;
     let mut used = vec![false; changes.len()];

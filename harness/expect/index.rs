@@ -12,9 +12,17 @@ use crate::kafka::{Change, Datum};
 /// Identifies rows: the key fields of the row when configured, else the Kafka key.
 pub(crate) struct Keys<'a> {
     pub fields: &'a [String],
+    /// The same, sorted, as canonical text wants them.
+    sorted: Vec<&'a String>,
 }
 
 impl<'a> Keys<'a> {
+    pub fn new(fields: &'a [String]) -> Keys<'a> {
+        let mut sorted: Vec<&String> = fields.iter().collect();
+        sorted.sort();
+        Keys { fields, sorted }
+    }
+
     pub fn of_change(&self, change: &Change) -> Option<Datum> {
         match (&change.row, self.fields.is_empty()) {
             (Some(row), false) => Some(Datum::Object(
@@ -31,10 +39,8 @@ impl<'a> Keys<'a> {
     pub fn canonical_of_change(&self, change: &Change) -> Option<String> {
         match (&change.row, self.fields.is_empty()) {
             (Some(row), false) => {
-                let mut sorted: Vec<&String> = self.fields.iter().collect();
-                sorted.sort();
                 let mut out = String::from("{");
-                for (i, f) in sorted.into_iter().enumerate() {
+                for (i, f) in self.sorted.iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }

@@ -158,8 +158,15 @@ impl Datum {
 }
 
 pub(crate) fn write_json_string(s: &str, out: &mut String) {
-    // serde_json's escaping, without building a Value.
-    out.push_str(&serde_json::to_string(s).expect("a string always serializes"));
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        // Nothing to escape: the common case, without serde_json's allocation.
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("a string always serializes"));
+    }
 }
 
 /// JSON equality: numbers by value, object fields in any order.
@@ -349,6 +356,9 @@ mod tests {
         assert_eq!(d.get("plain"), Some(&Datum::String("héllo 😀".into())));
         assert_eq!(d.get("esc"), Some(&Datum::String("a\"bé\n".into())));
         assert_eq!(Datum::parse(br#""x\ty""#).unwrap(), Datum::String("x\ty".into()));
+        // Written back as JSON: escaped only where needed.
+        assert_eq!(d.get("esc").unwrap().to_string(), r#""a\"bé\n""#);
+        assert_eq!(d.get("plain").unwrap().to_string(), "\"héllo 😀\"");
     }
 
     #[test]
