@@ -5,7 +5,9 @@
 
 pub mod cli;
 pub mod diagnostics;
+pub mod expect;
 pub mod flink;
+pub mod kafka;
 pub mod postgres;
 pub mod report;
 pub mod retry;
