@@ -9,9 +9,11 @@
 //! string literals, hiding the missing comma between two options that a linter must report.
 
 mod ast;
+mod create_table;
 mod cursor;
 mod lexer;
 mod parser;
+mod query;
 mod types;
 
 pub use ast::*;
