@@ -166,6 +166,16 @@ async fn auto_says_which_source_and_why() {
 }
 
 #[tokio::test]
+async fn the_bench_hook_times_a_cached_ensure() {
+    let _serial = SERIAL.lock().await;
+    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
+    assert_eq!(bench.source, ImageSource::Local);
+    assert!(bench.cold.is_none(), "no cold run was asked for");
+    assert_eq!(bench.cached.outcomes.len(), 4, "base, PostgreSQL, tansu, Flink");
+    assert!(bench.cached.outcomes.iter().all(|o| o.action == Action::Present));
+}
+
+#[tokio::test]
 #[ignore = "needs registry access (Docker Hub and Maven Central)"]
 async fn the_registry_sets_pull_and_derive() {
     let _serial = SERIAL.lock().await;
@@ -192,4 +202,18 @@ async fn the_registry_sets_pull_and_derive() {
         let jar = images::sql_runner_jar_on_host(&images.flink).await.unwrap();
         assert!(std::fs::read(jar).unwrap().starts_with(b"PK"));
     }
+}
+
+#[test]
+fn an_engine_that_does_not_answer_gets_instructions_not_an_install() {
+    // A remote engine is the user's business: the harness explains instead of installing one.
+    let out = Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
+        .args(["images", "list"])
+        .env("DOCKER_HOST", "unix:///nonexistent/cdc-harness-test.sock")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no Docker engine answers"), "{stderr}");
+    assert!(stderr.contains("docker.io"), "{stderr}");
 }
