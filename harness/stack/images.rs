@@ -234,11 +234,8 @@ async fn resolve(
     progress: &build::Progress,
 ) -> Result<(ImageSource, String), ImageError> {
     let (chosen, reason) = match source {
-        ImageSource::Registry => (
-            ImageSource::Registry,
-            "asked for (--images registry)".to_string(),
-        ),
-        ImageSource::Local => (ImageSource::Local, "asked for (--images local)".to_string()),
+        ImageSource::Registry => (ImageSource::Registry, "--images registry".to_string()),
+        ImageSource::Local => (ImageSource::Local, "--images local".to_string()),
         ImageSource::Auto => auto(flink, progress).await?,
     };
     if chosen == ImageSource::Local {
@@ -353,6 +350,15 @@ fn describe(
         },
         flink: flink_image,
     }
+}
+
+/// The official PostgreSQL image of a major version (13 to 17) for stacks that need another
+/// major than [`ensure`]'s default 16; pulled by the caller's container runtime or `docker pull`.
+pub fn registry_postgres(major: u8) -> Option<ImageRef> {
+    catalog::POSTGRES_REGISTRY_TAGS
+        .iter()
+        .find(|(m, _)| *m == major)
+        .map(|(_, reference)| catalog::parse_ref(reference))
 }
 
 /// The SQL-runner jar of a Flink image, copied out once into the cache, for upload through the

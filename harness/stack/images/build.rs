@@ -457,7 +457,7 @@ pub async fn sha256_file(path: &Path) -> Result<String, ImageError> {
     .map_err(|source| ImageError::io(format!("hashing {}", path.display()), source))
 }
 
-/// The role of each recipe, for callers that assemble [`super::Images`].
+/// The image of the recipe with this role.
 pub fn find(recipes: &[Recipe], role: Role) -> Option<ImageRef> {
     recipes.iter().find(|r| r.role() == role).map(Recipe::image)
 }
