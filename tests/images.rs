@@ -168,11 +168,21 @@ async fn auto_says_which_source_and_why() {
 #[tokio::test]
 async fn the_bench_hook_times_a_cached_ensure() {
     let _serial = SERIAL.lock().await;
-    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
+    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false)
+        .await
+        .unwrap();
     assert_eq!(bench.source, ImageSource::Local);
     assert!(bench.cold.is_none(), "no cold run was asked for");
-    assert_eq!(bench.cached.outcomes.len(), 4, "base, PostgreSQL, tansu, Flink");
-    assert!(bench.cached.outcomes.iter().all(|o| o.action == Action::Present));
+    assert_eq!(
+        bench.cached.outcomes.len(),
+        4,
+        "base, PostgreSQL, tansu, Flink"
+    );
+    assert!(bench
+        .cached
+        .outcomes
+        .iter()
+        .all(|o| o.action == Action::Present));
 }
 
 #[tokio::test]
