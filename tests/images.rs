@@ -56,10 +56,22 @@ async fn the_local_set_builds_and_is_present() {
         assert_eq!(label(&name, "cdc-harness.source"), "local", "{name}");
     }
 
-    // The jar the stack uploads when there is no gateway is really in the image.
-    let jar = images::sql_runner_jar_on_host(&images.flink).await.unwrap();
-    let bytes = std::fs::read(&jar).unwrap();
-    assert!(bytes.starts_with(b"PK"), "{} is not a jar", jar.display());
+    // The jar the stack uploads when there is no gateway is really in the image; parallel
+    // callers may copy it out at the same time.
+    let cached = images::sql_runner_jar_on_host(&images.flink).await.unwrap();
+    std::fs::remove_file(&cached).unwrap();
+    let (a, b) = tokio::join!(
+        images::sql_runner_jar_on_host(&images.flink),
+        images::sql_runner_jar_on_host(&images.flink)
+    );
+    assert_eq!(a.unwrap(), cached);
+    assert_eq!(b.unwrap(), cached);
+    let bytes = std::fs::read(&cached).unwrap();
+    assert!(
+        bytes.starts_with(b"PK"),
+        "{} is not a jar",
+        cached.display()
+    );
 
     // A second call finds everything present.
     let again = images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0)

@@ -376,7 +376,10 @@ pub async fn sql_runner_jar_on_host(flink: &FlinkImage) -> Result<PathBuf, Image
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|cause| ImageError::io(format!("creating {}", dir.display()), cause))?;
-    let name = format!("cdc-harness-jar-copy-{}", std::process::id());
+    // Unique per call: parallel tests copy the same jar at the same time.
+    static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let copy = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("cdc-harness-jar-copy-{}-{copy}", std::process::id());
     let label = format!("{}=true", catalog::MANAGED_LABEL);
     let timeout = Duration::from_secs(60);
     let image = flink.image.to_string();
@@ -385,7 +388,7 @@ pub async fn sql_runner_jar_on_host(flink: &FlinkImage) -> Result<PathBuf, Image
         timeout,
     )
     .await?;
-    let partial = path.with_extension("jar.partial");
+    let partial = path.with_extension(format!("{name}.partial"));
     let from = format!("{name}:{}", flink.sql_runner_jar);
     let copied = docker::output(&["cp", &from, &partial.to_string_lossy()], timeout).await;
     let _ = docker::output(&["rm", "-f", &name], timeout).await;
