@@ -194,20 +194,18 @@ pub async fn pull_if_reachable(
         progress.stage(reference, line.trim());
     });
     tokio::pin!(pulling);
-    let deadline = tokio::time::sleep(answer_within);
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            result = &mut pulling => {
-                return result.map_err(|err| match err {
-                    CommandError::Failed { output, .. } => output.lines().last().unwrap_or("").to_string(),
-                    other => other.to_string(),
-                });
-            }
-            () = &mut deadline, if !answered.load(Ordering::Relaxed) => {
-                return Err(format!("no answer within {}s", answer_within.as_secs()));
-            }
-        }
+    let failure = |err: CommandError| match err {
+        CommandError::Failed { output, .. } => output.lines().last().unwrap_or("").to_string(),
+        other => other.to_string(),
+    };
+    tokio::select! {
+        result = &mut pulling => return result.map_err(failure),
+        () = tokio::time::sleep(answer_within) => {}
+    }
+    if answered.load(Ordering::Relaxed) {
+        pulling.await.map_err(failure)
+    } else {
+        Err(format!("no answer within {}s", answer_within.as_secs()))
     }
 }
 
