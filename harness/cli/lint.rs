@@ -5,7 +5,9 @@
 
 use super::Global;
 use crate::diagnostics::{Finding, Severity, SourceFile, Span};
-use crate::sql::lint::{lint_with, LintConfig};
+use crate::scenario::ScenarioError;
+use crate::sql::generate::Target;
+use crate::sql::lint::{lint_scenario, lint_with, LintConfig, LintedSource};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,40 +69,47 @@ pub fn run(args: LintArgs, _global: &Global) -> miette::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let findings = match lint_file(&args.file, &source, &config) {
-        Ok(f) => f,
-        Err(message) => {
-            eprintln!("error: {}: {message}", args.file.display());
-            return Ok(ExitCode::from(2));
-        }
-    };
+    let groups = lint_file(&args.file, source, &config);
     let out = match args.format {
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            render_human(&source, &findings, color)
+            groups.iter().map(|g| render_human(&g.source, &g.findings, color)).collect::<String>()
         }
-        OutputFormat::Json => render_json(&source, &findings),
+        OutputFormat::Json => {
+            let array: Vec<serde_json::Value> = groups
+                .iter()
+                .flat_map(|g| g.findings.iter().map(|f| f.to_json(&g.source)))
+                .collect();
+            format!("{}\n", serde_json::Value::Array(array))
+        }
     };
     print!("{out}");
-    Ok(ExitCode::from(exit_code(&findings)))
+    let all: Vec<Finding> = groups.into_iter().flat_map(|g| g.findings).collect();
+    Ok(ExitCode::from(exit_code(&all)))
 }
 
-/// Lints a file by its kind: `.sql` directly, `.toml` through the scenario module.
-pub fn lint_file(
-    path: &Path,
-    source: &SourceFile,
-    config: &LintConfig,
-) -> Result<Vec<Finding>, String> {
+/// Lints a file by its kind: `.sql` directly; a `.toml` scenario is read first (its own errors are
+/// findings too), then its SQL is linted where it stands and as generated.
+pub fn lint_file(path: &Path, source: SourceFile, config: &LintConfig) -> Vec<LintedSource> {
     match path.extension().and_then(|e| e.to_str()) {
-        Some("toml") => lint_scenario(source, config),
-        _ => Ok(lint_with(source, Span::new(0, source.text().len()), config)),
+        Some("toml") => match crate::scenario::parse(source) {
+            Ok(scenario) => lint_scenario(&scenario, &Target::preview(&scenario), config),
+            Err(ScenarioError::Invalid { file, findings }) => {
+                vec![LintedSource { source: file, findings }]
+            }
+            Err(read @ ScenarioError::Read { .. }) => {
+                let finding = Finding::error("scenario/read", Span::default(), read.to_string());
+                vec![LintedSource {
+                    source: SourceFile::new(path.display().to_string(), ""),
+                    findings: vec![finding],
+                }]
+            }
+        },
+        _ => {
+            let findings = lint_with(&source, Span::new(0, source.text().len()), config);
+            vec![LintedSource { source, findings }]
+        }
     }
-}
-
-/// The hook for scenario files: the scenario module supplies the SQL regions of a scenario (and
-/// its own findings); the lead wires it here, e.g. to `crate::scenario::lint_sql_regions`.
-fn lint_scenario(_source: &SourceFile, _config: &LintConfig) -> Result<Vec<Finding>, String> {
-    Err("scenario linting comes from the scenario module, which is not wired into `lint` yet; lint a .sql file".into())
 }
 
 pub fn exit_code(findings: &[Finding]) -> u8 {
@@ -124,11 +133,6 @@ pub fn render_human(source: &SourceFile, findings: &[Finding], color: bool) -> S
     out
 }
 
-pub fn render_json(source: &SourceFile, findings: &[Finding]) -> String {
-    let array: Vec<serde_json::Value> = findings.iter().map(|f| f.to_json(source)).collect();
-    format!("{}\n", serde_json::Value::Array(array))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,7 +154,5 @@ mod tests {
         assert_eq!(exit_code(&[w.clone(), e.clone()]), 1);
         assert!(render_human(&src, &[w.clone(), e], false).ends_with("t.sql: 1 error, 1 warning\n"));
         assert!(render_human(&src, &[], false).ends_with("t.sql: 0 errors, 0 warnings\n"));
-        let json: serde_json::Value = serde_json::from_str(&render_json(&src, &[w])).unwrap();
-        assert_eq!(json[0]["code"], "a/b");
     }
 }

@@ -182,6 +182,25 @@ enum Part<'a> {
     Value(Value),
 }
 
+/// The options of a connector that the harness sets to the stack it runs against (so a
+/// placeholder there is no error in a scenario).
+pub fn endpoint_keys(connector: &str) -> &'static [&'static str] {
+    match connector {
+        "postgres-cdc" => &[
+            "hostname",
+            "port",
+            "database-name",
+            "username",
+            "password",
+            "slot.name",
+            "debezium.publication.name",
+        ],
+        "jdbc" => &["url", "username", "password"],
+        "kafka" | "upsert-kafka" => &["topic", "properties.bootstrap.servers"],
+        _ => &[],
+    }
+}
+
 /// What to change, per connector. Only real changes are listed.
 fn changes(
     text: &str,

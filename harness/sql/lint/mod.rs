@@ -15,11 +15,13 @@ mod connector;
 mod options;
 mod pipeline;
 mod postgres;
+mod scenario;
 mod suggest;
 mod table;
 
 pub use connector::{aiven_name, upstream_name, AIVEN_NAMES};
 pub use options::placeholder;
+pub use scenario::{lint_scenario, LintedSource};
 
 use crate::diagnostics::{Finding, SourceFile, Span};
 use crate::sql::ddl::{self, ParsedScript, Statement};
