@@ -30,7 +30,6 @@ async fn count(db: &PgClient, sql: &str) -> i64 {
 }
 
 #[tokio::test]
-#[ignore = "needs the local postgres image (cdc-harness images build)"]
 async fn isolated_database_is_created_and_dropped_with_its_sessions() {
     let (_server, admin, db, mut cleanup) = scenario_db("isolation").await;
     let name = db.config().database.clone();
@@ -52,7 +51,6 @@ async fn isolated_database_is_created_and_dropped_with_its_sessions() {
 }
 
 #[tokio::test]
-#[ignore = "needs the local postgres image (cdc-harness images build)"]
 async fn script_errors_name_the_statement_line_and_sqlstate() {
     let (_server, admin, db, mut cleanup) = scenario_db("script errors").await;
 
@@ -88,7 +86,6 @@ async fn script_errors_name_the_statement_line_and_sqlstate() {
 }
 
 #[tokio::test]
-#[ignore = "needs the local postgres image (cdc-harness images build)"]
 async fn wait_succeeds_when_the_condition_turns_true_and_times_out_with_the_last_value() {
     let (_server, admin, db, mut cleanup) = scenario_db("wait").await;
     let config = db.config().clone();
@@ -145,7 +142,6 @@ async fn wait_succeeds_when_the_condition_turns_true_and_times_out_with_the_last
 }
 
 #[tokio::test]
-#[ignore = "needs the local postgres image (cdc-harness images build)"]
 async fn bulk_generators_touch_exactly_the_counted_rows_with_expected_values() {
     let (_server, admin, db, mut cleanup) = scenario_db("bulk").await;
     let mut change = BulkChange {

@@ -14,7 +14,6 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 #[tokio::test]
-#[ignore = "needs the local postgres image (cdc-harness images build)"]
 async fn pgoutput_slot_is_listed_with_retained_wal_then_dropped() {
     let server = start_postgres().await;
     let admin = server.admin_client().await;
@@ -82,7 +81,6 @@ async fn pgoutput_slot_is_listed_with_retained_wal_then_dropped() {
 }
 
 #[tokio::test]
-#[ignore = "needs the local postgres image (cdc-harness images build)"]
 async fn slot_held_by_a_session_is_refused_then_dropped_by_terminating_its_holder() {
     let server = start_postgres().await;
     let admin = server.admin_client().await;
@@ -124,7 +122,6 @@ fn pg_recvlogical() -> std::path::PathBuf {
 }
 
 #[tokio::test]
-#[ignore = "needs the local postgres image (cdc-harness images build) and pg_recvlogical"]
 async fn slot_streamed_by_a_walsender_is_dropped_after_terminating_it() {
     let server = start_postgres().await;
     let admin = server.admin_client().await;
@@ -183,7 +180,6 @@ async fn slot_streamed_by_a_walsender_is_dropped_after_terminating_it() {
 }
 
 #[tokio::test]
-#[ignore = "needs the local postgres image (cdc-harness images build)"]
 async fn cleanup_never_drops_what_the_harness_did_not_create() {
     let server = start_postgres().await;
     let admin = server.admin_client().await;

@@ -1,11 +1,10 @@
-//! The one place PostgreSQL tests get a server: swap [`start_postgres`] for the stack's
-//! PostgreSQL once `Stack::start` exists.
+//! The one place PostgreSQL tests get a server.
 //!
 //! - `CDC_HARNESS_TEST_PG=postgres://user:password@host:port/postgres` uses a running server
 //!   (it must have `wal_level=logical` and free replication slots); tests only touch objects
 //!   whose names they derive themselves, so a shared server is fine.
-//! - Otherwise a container from the local PostgreSQL image (`CDC_HARNESS_TEST_PG_IMAGE=name:tag`
-//!   overrides it) is started with `-c wal_level=logical`, one per test, removed when the test
+//! - Otherwise a container from the harness's local PostgreSQL image (built on first use by
+//!   `images::ensure`, like every stack; `CDC_HARNESS_TEST_PG_IMAGE=name:tag` overrides it) is started with `-c wal_level=logical`, one per test, removed when the test
 //!   ends. The image behaves like the official one (`POSTGRES_PASSWORD`, `postgres -c ...`).
 
 #![allow(dead_code)]
@@ -13,13 +12,12 @@
 use cdc_harness::postgres::{IsolatedNames, PgClient, PgConfig};
 use cdc_harness::retry::{Attempt, Retry};
 use cdc_harness::secret::Secret;
+use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
 use std::time::Duration;
 use testcontainers::core::{ContainerPort, IntoContainerPort};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
-/// The local image the `images` work builds (Debian `postgresql-15`).
-const LOCAL_IMAGE: (&str, &str) = ("cdc-harness/postgres", "15");
 const PASSWORD: &str = "harness-test-pw";
 
 pub struct TestPg {
@@ -39,8 +37,14 @@ pub async fn start_postgres() -> TestPg {
         let admin = PgConfig::from_url(&url).expect("CDC_HARNESS_TEST_PG is a postgres:// URL");
         return TestPg { admin, _container: None };
     }
-    let image = std::env::var("CDC_HARNESS_TEST_PG_IMAGE")
-        .unwrap_or_else(|_| format!("{}:{}", LOCAL_IMAGE.0, LOCAL_IMAGE.1));
+    let image = match std::env::var("CDC_HARNESS_TEST_PG_IMAGE") {
+        Ok(image) => image,
+        Err(_) => images::ensure(ImageSource::Local, FlinkVersion::V2_0)
+            .await
+            .expect("local images build")
+            .postgres
+            .to_string(),
+    };
     let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
     let port: ContainerPort = 5432.tcp();
     let container = GenericImage::new(name, tag)
