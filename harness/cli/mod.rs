@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod down;
+mod images;
 mod lint;
 mod sql;
 mod up;
@@ -38,6 +39,7 @@ pub enum Command {
     Up(up::UpArgs),
     Down(down::DownArgs),
     Bench(bench::BenchArgs),
+    Images(images::ImagesArgs),
 }
 
 /// Logs go to stderr so that stdout stays machine-readable (`sql`, `lint --format json`).
@@ -64,5 +66,6 @@ pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
         Command::Up(args) => up::run(args, &cli.global),
         Command::Down(args) => down::run(args, &cli.global),
         Command::Bench(args) => bench::run(args, &cli.global),
+        Command::Images(args) => images::run(args, &cli.global),
     }
 }
