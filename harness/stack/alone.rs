@@ -39,8 +39,8 @@ pub async fn time_alone(
     shape: ClusterShape,
     timeout: Duration,
 ) -> Result<Duration, StackError> {
-    let run = Run { id: docker::new_run_id(), docker: docker::connect()? };
-    let mut guard = RunGuard::new(run.id.clone());
+    let run = Run::new(docker::new_run_id())?;
+    let mut guard = RunGuard::new(&run);
     network::create(&run).await?;
     let progress = Progress::new(Vec::new(), false);
     let started = Instant::now();

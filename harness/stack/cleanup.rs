@@ -2,7 +2,7 @@
 //! every run (`down`, which also reaps orphans of crashed runs). Containers go first (forced, with
 //! their anonymous volumes), then networks, then labelled volumes.
 
-use super::docker::{MANAGED_LABEL, RUN_LABEL, SERVICE_LABEL};
+use super::docker::{InFlight, Run, MANAGED_LABEL, RUN_LABEL, SERVICE_LABEL};
 use super::error::StackError;
 use futures::future::join_all;
 use std::collections::HashMap;
@@ -152,12 +152,13 @@ pub(crate) fn reap_blocking(scope: Scope) {
 #[derive(Debug)]
 pub(crate) struct RunGuard {
     run_id: String,
+    in_flight: InFlight,
     armed: bool,
 }
 
 impl RunGuard {
-    pub fn new(run_id: String) -> Self {
-        RunGuard { run_id, armed: true }
+    pub fn new(run: &Run) -> Self {
+        RunGuard { run_id: run.id.clone(), in_flight: run.in_flight(), armed: true }
     }
 
     pub fn disarm(&mut self) {
@@ -168,6 +169,7 @@ impl RunGuard {
 impl Drop for RunGuard {
     fn drop(&mut self) {
         if self.armed {
+            self.in_flight.settled_blocking();
             reap_blocking(Scope::Run(self.run_id.clone()));
         }
     }

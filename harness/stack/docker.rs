@@ -8,7 +8,9 @@
 use super::error::StackError;
 use super::images::ImageRef;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use std::hash::{BuildHasher, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 use testcontainers::bollard::models::{HostConfig, PortBinding};
@@ -84,9 +86,69 @@ pub(crate) fn free_port() -> Result<u16, StackError> {
 pub(crate) struct Run {
     pub id: String,
     pub docker: Docker,
+    /// Container starts whose Docker requests have not returned yet.
+    starting: InFlight,
+}
+
+/// Counts container starts in flight. A start runs to completion even when the stack's start is
+/// abandoned (an error elsewhere, Ctrl-C), because Docker finishes creating a container whether
+/// or not anyone waits for the answer; reapers wait for the count to fall to zero so that they
+/// never list a run's containers while one is still being created.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InFlight(Arc<AtomicUsize>);
+
+/// How long a reaper waits for starts in flight.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl InFlight {
+    fn begin(&self) -> InFlightGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        InFlightGuard(self.0.clone())
+    }
+
+    fn idle(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == 0
+    }
+
+    pub async fn settled(&self) {
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        while !self.idle() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// For Drop: blocks this thread while the starts run on the runtime's other threads. On a
+    /// current-thread runtime they cannot run while this thread waits, so it does not wait.
+    pub fn settled_blocking(&self) {
+        let current_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread);
+        if current_thread {
+            return;
+        }
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        while !self.idle() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+struct InFlightGuard(Arc<AtomicUsize>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Run {
+    pub fn new(id: String) -> Result<Self, StackError> {
+        Ok(Run { id, docker: connect()?, starting: InFlight::default() })
+    }
+
+    pub fn in_flight(&self) -> InFlight {
+        self.starting.clone()
+    }
+
     pub fn network(&self) -> String {
         network_name(&self.id)
     }
@@ -183,16 +245,24 @@ impl ContainerSpec {
         request
     }
 
-    /// Creates and starts the container; readiness is each service's own business.
+    /// Creates and starts the container; readiness is each service's own business. The Docker
+    /// requests run in a task of their own that finishes even if this future is dropped (see
+    /// [`InFlight`]); the container then stays for the run's reaper.
     pub async fn start(self, run: &Run) -> Result<super::ServiceHandle, StackError> {
         let name = run.container_name(&self.service);
         tracing::debug!(service = %self.service, image = %self.image, "starting container {name}");
-        let container = self.request(run).start().await.map_err(|source| StackError::Create {
-            service: self.service.clone(),
-            image: self.image.to_string(),
-            source,
-        })?;
-        Ok(super::ServiceHandle::new(self.service, name, container, run.docker.clone()))
+        let request = self.request(run);
+        let (docker, in_flight) = (run.docker.clone(), run.starting.begin());
+        let ContainerSpec { service, image, .. } = self;
+        let task = tokio::spawn(async move {
+            let started = match request.start().await {
+                Ok(container) => Ok(super::ServiceHandle::new(service, name, container, docker)),
+                Err(source) => Err(StackError::Create { service, image: image.to_string(), source }),
+            };
+            drop(in_flight);
+            started
+        });
+        task.await.map_err(|e| StackError::setup("stack", format!("a container start was abandoned: {e}")))?
     }
 }
 

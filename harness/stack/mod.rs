@@ -122,9 +122,9 @@ impl Stack {
             Some(id) => docker::check_run_id(&id)?,
             None => docker::new_run_id(),
         };
-        let run = Run { id, docker: docker::connect()? };
+        let run = Run::new(id)?;
         let artefacts = config.artefacts_root.join(&run.id);
-        let mut guard = RunGuard::new(run.id.clone());
+        let mut guard = RunGuard::new(&run);
         if config.keep {
             guard.disarm();
         }
@@ -136,6 +136,8 @@ impl Stack {
                 Ok(parts.into_stack(run, images, config, timings, artefacts, guard))
             }
             Err(cause) => {
+                // Abandoned starts finish first, so that their logs are saved and they are reaped.
+                run.in_flight().settled().await;
                 let saved = logs::save_run_logs(&run.docker, &run.id, &artefacts).await;
                 drop(guard);
                 Err(match saved {
