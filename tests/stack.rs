@@ -45,6 +45,7 @@ async fn local_stack_serves_host_and_network_clients_and_leaves_nothing_when_dro
     flink_rest_lists_every_taskmanager(&stack).await;
     network_clients_reach_postgres(&stack).await;
     kafka_carries_records_from_host_and_network_clients(&stack, true).await;
+    restarted_services_come_back_on_the_same_endpoints(&stack).await;
 
     drop(stack);
     assert_nothing_left(&run_id).await;
@@ -79,6 +80,27 @@ async fn postgres_is_logical_and_both_roles_manage_pgoutput_slots(stack: &Stack)
         let left = client.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", &[&slot]).await.unwrap();
         assert!(left.is_empty());
     }
+}
+
+/// What fault steps rely on: a restarted PostgreSQL keeps its data and port, a restarted
+/// TaskManager registers again.
+async fn restarted_services_come_back_on_the_same_endpoints(stack: &Stack) {
+    let pg = &stack.endpoints().postgres;
+    let connect = || async {
+        let (client, connection) = pg.host_config(&pg.superuser).connect(tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(connection);
+        client
+    };
+    connect().await.batch_execute("CREATE TABLE survives (id int); INSERT INTO survives VALUES (7)").await.unwrap();
+    stack.postgres().restart(10).await.expect("restart PostgreSQL");
+    stack.wait_postgres_ready().await.expect("PostgreSQL answers again");
+    let id: i32 = connect().await.query_one("SELECT id FROM survives", &[]).await.unwrap().get(0);
+    assert_eq!(id, 7);
+
+    let taskmanager = stack.service("flink-taskmanager-1").expect("a TaskManager");
+    taskmanager.restart(5).await.expect("restart the TaskManager");
+    stack.wait_flink_ready().await.expect("the TaskManager registers again");
+    stack.ensure_running().await.expect("every service runs");
 }
 
 async fn flink_rest_lists_every_taskmanager(stack: &Stack) {
@@ -221,6 +243,35 @@ async fn a_service_that_dies_is_named_with_its_logs_and_nothing_is_left() {
     let saved = logs.join(format!("cdc-{run_id}-postgres.log"));
     assert!(saved.is_file(), "{} missing", saved.display());
     assert_nothing_left(&run_id).await;
+}
+
+#[test]
+fn ctrl_c_while_up_is_starting_removes_the_run() {
+    let _serial = serial();
+    let run_id = format!("interrupted-{}", std::process::id());
+    let child = Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
+        .args(["up", "--images", "local", "--run-id", &run_id])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cdc-harness up");
+    let mut up = UpProcess { child, run_id: run_id.clone() };
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let scope = Scope::Run(run_id.clone());
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while runtime.block_on(inventory(&scope)).unwrap().containers.is_empty() {
+        assert!(Instant::now() < deadline, "`up` created no container");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = up.child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let status = up.child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut up.child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    runtime.block_on(assert_nothing_left(&run_id));
 }
 
 /// Kills a child process and removes its run, whatever the test's outcome.

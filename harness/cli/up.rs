@@ -2,7 +2,7 @@
 //! (or leaves it running with `--detach`).
 
 use super::Global;
-use crate::stack::images::{FlinkVersion, ImageSource};
+use crate::stack::images::{FlinkVersion, ImageSource, KafkaFlavour};
 use crate::stack::{interrupt, until_ctrl_c, ClusterShape, Endpoints, Stack, StackConfig, StackError};
 use miette::{Context, IntoDiagnostic};
 use std::path::Path;
@@ -131,7 +131,7 @@ fn print_endpoints(stack: &Stack) {
     let (pg, kafka, flink) = (&e.postgres, &e.kafka, &e.flink);
     let t = stack.timings();
     println!(
-        "stack {} ready in {:.1}s (images: {:?}, {})",
+        "stack {} ready in {:.1}s (images: {}, {})",
         e.run_id,
         t.stack_ready.as_secs_f64(),
         e.images.source,
@@ -141,7 +141,11 @@ fn print_endpoints(stack: &Stack) {
     println!("               {} (LOGIN REPLICATION, not a superuser)", pg.display_url(&pg.replication));
     println!("               in the network: {}:{}", pg.network_host, pg.network_port);
     println!("  passwords    {}", stack.artefacts_dir().join("credentials.env").display());
-    println!("  Kafka        {} from the host [{:?}]", kafka.bootstrap_host, kafka.flavour);
+    let flavour = match kafka.flavour {
+        KafkaFlavour::Kafka => "Apache Kafka",
+        KafkaFlavour::Tansu => "tansu",
+    };
+    println!("  Kafka        {} from the host ({flavour})", kafka.bootstrap_host);
     println!("               {} in the network", kafka.bootstrap_network);
     println!("  Flink UI     {} (Flink {}, in the network: {})", flink.rest_url, flink.version, flink.rest_url_network);
     match (&flink.gateway_url, &flink.gateway_url_network) {

@@ -128,7 +128,7 @@ impl Stack {
         if config.keep {
             guard.disarm();
         }
-        tracing::info!(run = %run.id, source = ?images.source, "starting the stack ({})", images.reason);
+        tracing::info!(run = %run.id, "starting the stack with {} images ({})", images.source, images.reason);
         match start_services(&run, &images, &config).await {
             Ok((parts, progress)) => {
                 let stack_ready = progress.elapsed();
@@ -367,4 +367,17 @@ pub async fn inventory(scope: &Scope) -> Result<Inventory, StackError> {
 /// Removes everything the harness created under `scope`; returns what was removed.
 pub async fn down(scope: &Scope) -> Result<Inventory, StackError> {
     cleanup::reap(&docker::connect()?, scope).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `run` shares one stack between concurrent scenarios.
+    #[test]
+    fn a_stack_can_be_shared_between_tasks() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Stack>();
+        shareable::<StackError>();
+    }
 }
