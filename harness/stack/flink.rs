@@ -19,6 +19,13 @@ pub const GATEWAY_PORT: u16 = 8083;
 /// The readiness entry for "every TaskManager registered with free slots".
 pub const TASKMANAGERS: &str = "flink-taskmanagers";
 
+/// JVM options for the JobManager and TaskManagers: start-up is what the harness waits for and
+/// the jobs it runs are small. C1 only and the serial collector cut the JobManager + TaskManager
+/// start from 16 s to 10 s and their CPU from 13.5 s to 8.5 s (measured on 2 busy cores).
+/// Passed as `FLINK_ENV_JAVA_OPTS_JM`/`_TM`, which the official scripts append to Flink's own
+/// options (`FLINK_ENV_JAVA_OPTS` would replace them, losing the Java 17 `--add-opens`).
+const JAVA_OPTS: &str = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
+
 pub fn taskmanager(index: u32) -> String {
     format!("flink-taskmanager-{index}")
 }
@@ -72,6 +79,7 @@ pub(crate) async fn start(
     let requested = Instant::now();
     let jobmanager = ContainerSpec::new(JOBMANAGER, &image.image)
         .cmd(["jobmanager"])
+        .env("FLINK_ENV_JAVA_OPTS_JM", JAVA_OPTS)
         .env("JOB_MANAGER_RPC_ADDRESS", &jm_name)
         .env("FLINK_PROPERTIES", &props)
         .publish(REST_PORT, rest_port)
@@ -81,6 +89,7 @@ pub(crate) async fn start(
     let taskmanagers = try_join_all((1..=shape.taskmanagers).map(|i| {
         ContainerSpec::new(taskmanager(i), &image.image)
             .cmd(["taskmanager"])
+            .env("FLINK_ENV_JAVA_OPTS_TM", JAVA_OPTS)
             .env("JOB_MANAGER_RPC_ADDRESS", &jm_name)
             .env("FLINK_PROPERTIES", &props)
             .start(run)
