@@ -385,16 +385,7 @@ async fn a_service_that_dies_is_named_with_its_logs_and_nothing_is_left() {
 fn ctrl_c_while_up_is_starting_removes_the_run() {
     let _serial = serial();
     let run_id = format!("interrupted-{}", std::process::id());
-    let child = Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
-        .args(["up", "--images", "local", "--run-id", &run_id])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cdc-harness up");
-    let mut up = UpProcess {
-        child,
-        run_id: run_id.clone(),
-    };
+    let mut up = UpProcess::spawn(&run_id, Stdio::null(), Stdio::piped());
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let scope = Scope::Run(run_id.clone());
@@ -428,6 +419,22 @@ struct UpProcess {
     run_id: String,
 }
 
+impl UpProcess {
+    /// `cdc-harness up --images local --run-id <run_id>`.
+    fn spawn(run_id: &str, stdout: Stdio, stderr: Stdio) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
+            .args(["up", "--images", "local", "--run-id", run_id])
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn cdc-harness up");
+        UpProcess {
+            child,
+            run_id: run_id.to_string(),
+        }
+    }
+}
+
 impl Drop for UpProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -442,18 +449,7 @@ impl Drop for UpProcess {
 fn down_removes_what_a_killed_up_left_behind() {
     let _serial = serial();
     let run_id = format!("killed-{}", std::process::id());
-    let child = Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
-        .args([
-            "up", "--images", "local", "--flink", "2.0", "--run-id", &run_id,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn cdc-harness up");
-    let mut up = UpProcess {
-        child,
-        run_id: run_id.clone(),
-    };
+    let mut up = UpProcess::spawn(&run_id, Stdio::piped(), Stdio::null());
 
     let stdout = up.child.stdout.take().unwrap();
     let (lines_tx, lines) = std::sync::mpsc::channel();
