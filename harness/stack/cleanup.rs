@@ -154,7 +154,7 @@ fn ignore_missing(result: Result<(), DockerError>) -> Result<(), StackError> {
         Err(DockerError::DockerResponseServerError {
             status_code: 409, ..
         }) => Ok(()),
-        other => other.map_err(StackError::Docker),
+        other => other.map_err(StackError::from),
     }
 }
 

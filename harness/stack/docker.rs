@@ -28,7 +28,7 @@ pub const SERVICE_LABEL: &str = "cdc-harness.service";
 
 /// Connects to the engine named by `DOCKER_HOST`, or the local socket.
 pub fn connect() -> Result<Docker, StackError> {
-    Docker::connect_with_defaults().map_err(StackError::Docker)
+    Docker::connect_with_defaults().map_err(StackError::from)
 }
 
 /// A short id unique enough to keep concurrent runs (parallel tests, several users) apart.
@@ -290,7 +290,7 @@ impl ContainerSpec {
                 Err(source) => Err(StackError::Create {
                     service,
                     image: image.to_string(),
-                    source,
+                    source: Box::new(source),
                 }),
             };
             drop(in_flight);

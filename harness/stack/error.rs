@@ -1,5 +1,6 @@
 //! The stack layer's one error type. Every failure of a service names the service.
 
+use super::images::ImageError;
 use std::path::PathBuf;
 use std::time::Duration;
 use testcontainers::bollard::errors::Error as DockerError;
@@ -8,24 +9,24 @@ use testcontainers::TestcontainersError;
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
     #[error(transparent)]
-    Images(#[from] super::images::ImageError),
+    Images(Box<ImageError>),
     #[error("Docker engine: {0}")]
-    Docker(#[from] DockerError),
+    Docker(Box<DockerError>),
     #[error("could not create the Docker network {network}: {source}")]
     Network {
         network: String,
-        source: DockerError,
+        source: Box<DockerError>,
     },
     #[error("{service}: could not start a container from {image}: {source}")]
     Create {
         service: String,
         image: String,
-        source: TestcontainersError,
+        source: Box<TestcontainersError>,
     },
     #[error("{service}: {source}")]
     Container {
         service: String,
-        source: TestcontainersError,
+        source: Box<TestcontainersError>,
     },
     #[error("{service} exited with code {code}; last log lines:\n{tail}")]
     Exited {
@@ -55,6 +56,19 @@ pub enum StackError {
         cause: Box<StackError>,
         logs: PathBuf,
     },
+}
+
+// The large foreign errors are boxed so that `Result<_, StackError>` stays small.
+impl From<ImageError> for StackError {
+    fn from(e: ImageError) -> Self {
+        StackError::Images(Box::new(e))
+    }
+}
+
+impl From<DockerError> for StackError {
+    fn from(e: DockerError) -> Self {
+        StackError::Docker(Box::new(e))
+    }
 }
 
 impl StackError {

@@ -19,7 +19,7 @@ pub(crate) async fn create(run: &Run) -> Result<(), StackError> {
         .await
         .map_err(|source| StackError::Network {
             network: run.network(),
-            source,
+            source: Box::new(source),
         })?;
     Ok(())
 }

@@ -106,7 +106,7 @@ impl ServiceHandle {
         self.docker
             .restart_container(self.id(), Some(options))
             .await
-            .map_err(StackError::Docker)
+            .map_err(StackError::from)
     }
 
     /// Stops the container (kept, can be started again).
@@ -148,7 +148,7 @@ impl ServiceHandle {
     fn error(&self, source: testcontainers::TestcontainersError) -> StackError {
         StackError::Container {
             service: self.service.clone(),
-            source,
+            source: Box::new(source),
         }
     }
 }
