@@ -23,10 +23,13 @@ pub enum BenchTarget {
 
 #[derive(Debug, clap::Args)]
 pub struct StackBenchArgs {
+    /// The Flink line to run.
     #[arg(long, value_enum, default_value = "2.0")]
     pub flink: FlinkVersion,
+    /// Where images come from.
     #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
     pub images: ImageSource,
+    /// How many TaskManagers to start.
     #[arg(long, default_value_t = 1)]
     pub taskmanagers: u32,
     /// Start-ups to measure, each of the stack and of every service alone (images cached).
