@@ -18,7 +18,11 @@ pub const REPLICATION_USER: &str = "replicator";
 
 /// Server settings: logical decoding, and room for the slots and senders of concurrent
 /// scenarios plus the slot lab's leaked-slot experiments.
-const SETTINGS: [&str; 3] = ["wal_level=logical", "max_replication_slots=20", "max_wal_senders=20"];
+const SETTINGS: [&str; 3] = [
+    "wal_level=logical",
+    "max_replication_slots=20",
+    "max_wal_senders=20",
+];
 
 pub(crate) async fn start(
     run: &Run,
@@ -28,6 +32,7 @@ pub(crate) async fn start(
 ) -> Result<(ServiceHandle, PostgresEndpoint), StackError> {
     let requested = Instant::now();
     let superuser_password = new_password();
+    let host_port = free_port()?;
     let mut cmd = vec!["postgres".to_string()];
     for setting in SETTINGS {
         cmd.extend(["-c".to_string(), setting.to_string()]);
@@ -40,17 +45,23 @@ pub(crate) async fn start(
         // seconds on a busy disk (measured: 5 s of an 8 s init).
         .env("POSTGRES_INITDB_ARGS", "--no-sync")
         .cmd(cmd)
-        .publish(PORT, free_port()?)
+        .publish(PORT, host_port)
         .start(run)
         .await?;
     let endpoint = PostgresEndpoint {
         host: "127.0.0.1".into(),
-        port: handle.host_port(PORT).await?,
+        port: host_port,
         network_host: handle.container_name().to_string(),
         network_port: PORT,
         database: DATABASE.into(),
-        superuser: Credentials { user: SUPERUSER.into(), password: Secret::new(superuser_password) },
-        replication: Credentials { user: REPLICATION_USER.into(), password: Secret::new(new_password()) },
+        superuser: Credentials {
+            user: SUPERUSER.into(),
+            password: Secret::new(superuser_password),
+        },
+        replication: Credentials {
+            user: REPLICATION_USER.into(),
+            password: Secret::new(new_password()),
+        },
     };
     let client = wait_ready(&handle, &endpoint, timeout).await?;
     create_replication_role(&client, &endpoint).await?;
@@ -72,7 +83,10 @@ pub(crate) async fn wait_ready(
             .await
             .map_err(|e| e.to_string())?;
         tokio::spawn(connection);
-        client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(client)
     })
     .await
@@ -93,8 +107,10 @@ async fn create_replication_role(
         password = role.password.expose(),
         db = endpoint.database,
     );
-    client
-        .batch_execute(&sql)
-        .await
-        .map_err(|e| StackError::setup(SERVICE, format!("creating the replication role {}: {e}", role.user)))
+    client.batch_execute(&sql).await.map_err(|e| {
+        StackError::setup(
+            SERVICE,
+            format!("creating the replication role {}: {e}", role.user),
+        )
+    })
 }

@@ -18,8 +18,10 @@ pub struct ServiceReady {
 /// How long a stack took to come up.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Timings {
-    /// Resolving (building or pulling) the images.
+    /// Resolving (building or pulling) the images; zero when they were given.
     pub images: Duration,
+    /// What was done to each image and how long it took.
+    pub image_outcomes: Vec<super::images::Outcome>,
     /// From the start of the stack (after images) until every service was ready.
     pub stack_ready: Duration,
     pub services: Vec<ServiceReady>,
@@ -40,10 +42,20 @@ pub(crate) struct Progress {
 
 impl Progress {
     pub fn new(awaited: Vec<String>, visible: bool) -> Self {
-        let bar = if visible { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
-        bar.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").expect("valid template"));
+        let bar = if visible {
+            ProgressBar::new_spinner()
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").expect("valid template"),
+        );
         bar.enable_steady_tick(Duration::from_millis(120));
-        let progress = Progress { started: Instant::now(), bar, state: Mutex::new((awaited, Vec::new())) };
+        let progress = Progress {
+            started: Instant::now(),
+            bar,
+            state: Mutex::new((awaited, Vec::new())),
+        };
         progress.redraw();
         progress
     }
@@ -59,7 +71,8 @@ impl Progress {
             own: own_start.elapsed(),
             at: self.started.elapsed(),
         };
-        self.bar.suspend(|| tracing::info!(service, own = ?ready.own, at = ?ready.at, "ready"));
+        self.bar
+            .suspend(|| tracing::info!(service, own = ?ready.own, at = ?ready.at, "ready"));
         {
             let mut state = self.state.lock().expect("progress lock");
             state.0.retain(|s| s != service);
@@ -70,7 +83,8 @@ impl Progress {
 
     fn redraw(&self) {
         let state = self.state.lock().expect("progress lock");
-        self.bar.set_message(format!("waiting for {}", state.0.join(", ")));
+        self.bar
+            .set_message(format!("waiting for {}", state.0.join(", ")));
     }
 
     pub fn finish(self) -> Vec<ServiceReady> {

@@ -38,7 +38,12 @@ impl ServiceHandle {
         container: ContainerAsync<GenericImage>,
         docker: Docker,
     ) -> Self {
-        ServiceHandle { service, name, container: ManuallyDrop::new(container), docker }
+        ServiceHandle {
+            service,
+            name,
+            container: ManuallyDrop::new(container),
+            docker,
+        }
     }
 
     /// The service name: `postgres`, `kafka`, `flink-jobmanager`, `flink-taskmanager-1`, ...
@@ -62,12 +67,18 @@ impl ServiceHandle {
 
     /// The port on 127.0.0.1 that `container_port` is published on.
     pub async fn host_port(&self, container_port: u16) -> Result<u16, StackError> {
-        self.container.get_host_port_ipv4(container_port).await.map_err(|e| self.error(e))
+        match self.container.get_host_port_ipv4(container_port).await {
+            Ok(port) => Ok(port),
+            Err(e) => Err(self.explain(e).await),
+        }
     }
 
     /// The container's address on the stack's network (reachable from the host on Linux).
     pub async fn network_ip(&self) -> Result<IpAddr, StackError> {
-        self.container.get_bridge_ip_address().await.map_err(|e| self.error(e))
+        match self.container.get_bridge_ip_address().await {
+            Ok(ip) => Ok(ip),
+            Err(e) => Err(self.explain(e).await),
+        }
     }
 
     /// `Some(code)` once the container has stopped.
@@ -89,13 +100,21 @@ impl ServiceHandle {
 
     /// Restarts the container (SIGTERM, then SIGKILL after `grace_seconds`).
     pub async fn restart(&self, grace_seconds: i32) -> Result<(), StackError> {
-        let options = RestartContainerOptionsBuilder::new().t(grace_seconds).build();
-        self.docker.restart_container(self.id(), Some(options)).await.map_err(StackError::Docker)
+        let options = RestartContainerOptionsBuilder::new()
+            .t(grace_seconds)
+            .build();
+        self.docker
+            .restart_container(self.id(), Some(options))
+            .await
+            .map_err(StackError::from)
     }
 
     /// Stops the container (kept, can be started again).
     pub async fn stop(&self, grace_seconds: i32) -> Result<(), StackError> {
-        self.container.stop_with_timeout(Some(grace_seconds)).await.map_err(|e| self.error(e))
+        self.container
+            .stop_with_timeout(Some(grace_seconds))
+            .await
+            .map_err(|e| self.error(e))
     }
 
     pub async fn start(&self) -> Result<(), StackError> {
@@ -118,7 +137,18 @@ impl ServiceHandle {
             .unwrap_or_else(|e| format!("(logs unavailable: {e})"))
     }
 
+    /// A stopped container has no ports or address: say that it stopped, and why.
+    async fn explain(&self, source: testcontainers::TestcontainersError) -> StackError {
+        match self.ensure_running().await {
+            Err(exited) => exited,
+            Ok(()) => self.error(source),
+        }
+    }
+
     fn error(&self, source: testcontainers::TestcontainersError) -> StackError {
-        StackError::Container { service: self.service.clone(), source }
+        StackError::Container {
+            service: self.service.clone(),
+            source: Box::new(source),
+        }
     }
 }
