@@ -11,7 +11,8 @@
 #                                      official image all whitespace is removed from each line
 #                                      ("1000 ms" becomes "1000ms"); pass a value that needs its
 #                                      spaces as a -Dkey=value argument after the command instead.
-#   FLINK_ENV_JAVA_OPTS                extra JVM options
+#   FLINK_ENV_JAVA_OPTS                extra JVM options (every component)
+#   FLINK_ENV_JAVA_OPTS_JM / _TM       extra JVM options for the JobManager / TaskManagers
 # The official image runs bin/jobmanager.sh etc.; the PyPI runtime has no scripts, so this script
 # does what they do: merge the configuration, compute the memory flags with BashJavaUtils, add the
 # Java 17 module flags (Flink's env.java.opts.all) and start the Java entry class.
@@ -114,12 +115,14 @@ run_component() {
     # Line 1: heap and metaspace flags; line 2: the derived memory settings as -D options.
     read -r -a jvm_params <<< "${params[0]:-}"
     read -r -a dynamic_params <<< "${params[1]:-}"
-    local extra_opts=()
+    # As in Flink's own scripts: options for every JVM, then the component's own ones.
+    local extra_opts=() component_opts=() component_var="FLINK_ENV_JAVA_OPTS_${kind}"
     read -r -a extra_opts <<< "${FLINK_ENV_JAVA_OPTS:-}"
+    read -r -a component_opts <<< "${!component_var:-}"
 
     local name
     name="$(echo "$kind" | tr 'JT' 'jt')"
-    local command=(java "${JAVA17_OPTS[@]}" "${jvm_params[@]}" "${extra_opts[@]}"
+    local command=(java "${JAVA17_OPTS[@]}" "${jvm_params[@]}" "${extra_opts[@]}" "${component_opts[@]}"
         "-Dlog.file=$FLINK_HOME/log/flink-${name}-$(hostname).log"
         "-Dlog4j.configuration=file:$CONF_DIR/log4j-console.properties"
         "-Dlog4j.configurationFile=file:$CONF_DIR/log4j-console.properties"
