@@ -135,18 +135,25 @@ pub fn compare(expected: &ExpectedValue, received: &Datum) -> Result<(), Mismatc
             }
         }
         (E::Object(fields), Datum::Object(found)) => {
+            // Fields are looked up from where the last one was found: rows usually list them
+            // in the same order, which makes each lookup one comparison.
+            let mut cursor = 0;
             for (name, value) in fields {
-                match received.get(name) {
-                    Some(got) => compare(value, got).map_err(|m| m.under(&field_segment(name)))?,
-                    None => {
-                        return Err(Mismatch {
-                            path: field_segment(name),
-                            expected: clip(value.to_string()),
-                            received: "no such field".into(),
-                            hint: None,
-                        })
-                    }
-                }
+                let at = (0..found.len()).map(|k| (cursor + k) % found.len()).find(|&i| found[i].0 == *name);
+                let Some(i) = at else {
+                    return Err(Mismatch {
+                        path: field_segment(name),
+                        expected: clip(value.to_string()),
+                        received: "no such field".into(),
+                        hint: None,
+                    });
+                };
+                compare(value, &found[i].1).map_err(|m| m.under(&field_segment(name)))?;
+                cursor = i + 1;
+            }
+            // Every expected field was found: as many received ones means no other.
+            if found.len() == fields.len() {
+                return Ok(());
             }
             match found.iter().find(|(name, _)| expected.field(name).is_none()) {
                 None => Ok(()),

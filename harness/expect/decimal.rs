@@ -4,8 +4,6 @@
 //! which makes the form unique: two numbers are equal exactly when their forms are equal. No
 //! arithmetic is needed to compare, so no big-number crate is either.
 
-use std::fmt::Write as _;
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Decimal {
     negative: bool,
@@ -48,11 +46,11 @@ impl Decimal {
                 e.parse().ok()?
             }
         };
-        exponent -= frac_part.len() as i64;
+        exponent = exponent.saturating_sub(frac_part.len() as i64);
         let all: String = int_part.chars().chain(frac_part.chars()).collect();
         let significant = all.trim_start_matches('0');
         let trimmed = significant.trim_end_matches('0');
-        exponent += (significant.len() - trimmed.len()) as i64;
+        exponent = exponent.saturating_add((significant.len() - trimmed.len()) as i64);
         if trimmed.is_empty() {
             return Some(Decimal { negative: false, digits: String::new(), exponent: 0 });
         }
@@ -78,7 +76,23 @@ impl Decimal {
         }
         out.push_str(&self.digits);
         if self.exponent != 0 {
-            let _ = write!(out, "e{}", self.exponent);
+            // Hot (every key and number is indexed by this text): no formatting machinery.
+            out.push('e');
+            let mut buffer = [0u8; 20];
+            let mut n = self.exponent.unsigned_abs();
+            let mut at = buffer.len();
+            loop {
+                at -= 1;
+                buffer[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            if self.exponent < 0 {
+                out.push('-');
+            }
+            out.push_str(std::str::from_utf8(&buffer[at..]).expect("ASCII digits"));
         }
     }
 }
@@ -140,5 +154,11 @@ mod tests {
         s.clear();
         d("0").write_canonical(&mut s);
         assert_eq!(s, "0");
+        s.clear();
+        d("1200").write_canonical(&mut s);
+        assert_eq!(s, "12e2");
+        s.clear();
+        d("1e-9223372036854775807").write_canonical(&mut s);
+        assert_eq!(s, "1e-9223372036854775807");
     }
 }
