@@ -1,6 +1,9 @@
 //! Verifier decode rate: decode + compare of a recorded topic of 200k Flink-shaped records held
 //! in memory, per sink format (goal: at least 200k records/s).
 //!
+//! Two figures per format: wall time (criterion's usual), and process CPU time, which is what a
+//! dedicated core would take on a machine shared with other work (the verifier is one thread).
+//!
 //! Rows look like a types scenario's output (bigint, text, decimal, timestamp, timestamp_ltz,
 //! jsonb as a string, bytea as base64, a nullable column) and the expectations use the typed
 //! rules a user would write (`$timestamp`, `$base64`, structured JSON for the jsonb column).
@@ -129,6 +132,15 @@ fn upsert_topic() -> (Vec<ReceivedRecord>, Expectation) {
     (records, Expectation::new(Mode::FinalState, rows))
 }
 
+/// CPU time used by this process so far.
+fn cpu_time() -> Duration {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     let mut group = c.benchmark_group("verify");
@@ -156,12 +168,26 @@ fn bench(c: &mut Criterion) {
             .unwrap();
         assert!(verdict.passed, "{}", verdict.summary());
         group.throughput(Throughput::Elements(RECORDS as u64));
-        group.bench_function(name, |b| {
+        group.bench_function(format!("{name}/wall"), |b| {
             b.iter_batched(
                 || RecordedTopic::new("bench", records.clone()),
                 |mut topic| runtime.block_on(verify(&mut topic, format, &expectation)).unwrap(),
                 BatchSize::PerIteration,
             )
+        });
+        group.bench_function(format!("{name}/cpu"), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let mut topic = RecordedTopic::new("bench", records.clone());
+                    let start = cpu_time();
+                    let verdict =
+                        runtime.block_on(verify(&mut topic, format, &expectation)).unwrap();
+                    total += cpu_time() - start;
+                    drop(verdict);
+                }
+                total
+            })
         });
     }
     group.finish();

@@ -76,7 +76,7 @@ impl<'a> Keys<'a> {
 pub(crate) fn decisive(value: &ExpectedValue, top: bool) -> bool {
     match value {
         ExpectedValue::Null | ExpectedValue::Bool(_) | ExpectedValue::Number { .. } => true,
-        ExpectedValue::String(_) | ExpectedValue::Bytes(_) => true,
+        ExpectedValue::String(_) | ExpectedValue::Bytes { .. } => true,
         // Below the top, an object or array may also match a string holding JSON.
         ExpectedValue::Array(items) => top && items.iter().all(|v| decisive(v, false)),
         ExpectedValue::Object(fields) => top && fields.iter().all(|(_, v)| decisive(v, false)),
