@@ -13,7 +13,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 use cdc_harness::expect::{verify, Expectation, ExpectedRecord, ExpectedValue, Mode, Op};
-use cdc_harness::kafka::{ReceivedRecord, RecordedTopic, SinkFormat};
+use cdc_harness::kafka::{decode, ReceivedRecord, RecordedTopic, SinkFormat};
 
 const RECORDS: usize = 200_000;
 
@@ -174,6 +174,21 @@ fn bench(c: &mut Criterion) {
                 |mut topic| runtime.block_on(verify(&mut topic, format, &expectation)).unwrap(),
                 BatchSize::PerIteration,
             )
+        });
+        group.bench_function(format!("{name}/decode-only/cpu"), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let start = cpu_time();
+                    let mut changes = Vec::with_capacity(RECORDS);
+                    for record in &records {
+                        decode(format, "bench", record, &mut changes).unwrap();
+                    }
+                    total += cpu_time() - start;
+                    drop(changes);
+                }
+                total
+            })
         });
         group.bench_function(format!("{name}/cpu"), |b| {
             b.iter_custom(|iterations| {
