@@ -17,6 +17,10 @@ use cdc_harness::kafka::{decode, ReceivedRecord, RecordedTopic, SinkFormat};
 
 const RECORDS: usize = 200_000;
 
+/// A topic's records and what a scenario would expect of them.
+type Recorded = (Vec<ReceivedRecord>, Expectation);
+type Maker = fn() -> Recorded;
+
 fn row(id: usize, version: usize) -> String {
     format!(
         concat!(
@@ -66,7 +70,7 @@ fn record(
 }
 
 /// `kafka` + `json`: 200k inserted rows, checked as a final state keyed by `id`.
-fn json_topic() -> (Vec<ReceivedRecord>, Expectation) {
+fn json_topic() -> Recorded {
     let records = (0..RECORDS)
         .map(|i| record((i % 4) as i32, (i / 4) as i64, None, Some(row(i, 0))))
         .collect();
@@ -78,7 +82,7 @@ fn json_topic() -> (Vec<ReceivedRecord>, Expectation) {
 
 /// `debezium-json` with a JSON key: 100k inserts, then 50k updates (a `d` and a `c` each),
 /// checked as the exact changelog per key.
-fn debezium_topic() -> (Vec<ReceivedRecord>, Expectation) {
+fn debezium_topic() -> Recorded {
     let inserts = RECORDS / 2;
     let mut records = Vec::with_capacity(RECORDS);
     let mut expected = Vec::with_capacity(RECORDS);
@@ -117,7 +121,7 @@ fn debezium_topic() -> (Vec<ReceivedRecord>, Expectation) {
 }
 
 /// `upsert-kafka`: 150k upserts over 100k keys and 50k tombstones, checked as a final state.
-fn upsert_topic() -> (Vec<ReceivedRecord>, Expectation) {
+fn upsert_topic() -> Recorded {
     let keys = 100_000;
     let mut records = Vec::with_capacity(RECORDS);
     let key = |id: usize| Some(format!(r#"{{"id":{id}}}"#));
@@ -146,9 +150,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(20))
+        .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_secs(1));
-    let topics: [(&str, SinkFormat, fn() -> (Vec<ReceivedRecord>, Expectation)); 3] = [
+    let topics: [(&str, SinkFormat, Maker); 3] = [
         ("json/final-state", SinkFormat::Json, json_topic),
         ("debezium-json/changelog", SinkFormat::DebeziumJson, debezium_topic),
         ("upsert-kafka/final-state", SinkFormat::UpsertKafka, upsert_topic),

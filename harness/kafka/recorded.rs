@@ -6,7 +6,6 @@
 //! Offsets count from 0 per partition in line order. Empty lines and `#` comments are skipped.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -45,22 +44,17 @@ impl RecordSource for RecordedTopic {
         &self.topic
     }
 
-    fn poll(
-        &mut self,
-        wait: Duration,
-    ) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send {
-        async move {
-            let start = *self.first_poll.get_or_insert_with(Instant::now);
-            let now = Instant::now();
-            let due = self.take_due(now - start);
-            if !due.is_empty() {
-                return Ok(due);
-            }
-            let next = self.pending.front().map(|(at, _)| start + *at);
-            let until = next.map_or(now + wait, |n| n.min(now + wait));
-            tokio::time::sleep_until(until).await;
-            Ok(self.take_due(Instant::now() - start))
+    async fn poll(&mut self, wait: Duration) -> Result<Vec<ReceivedRecord>, KafkaError> {
+        let start = *self.first_poll.get_or_insert_with(Instant::now);
+        let now = Instant::now();
+        let due = self.take_due(now - start);
+        if !due.is_empty() {
+            return Ok(due);
         }
+        let next = self.pending.front().map(|(at, _)| start + *at);
+        let until = next.map_or(now + wait, |n| n.min(now + wait));
+        tokio::time::sleep_until(until).await;
+        Ok(self.take_due(Instant::now() - start))
     }
 }
 
