@@ -49,6 +49,8 @@ pub struct SinkReader {
     consumer: Arc<StreamConsumer>,
     config: ReaderConfig,
     partitions: Vec<i32>,
+    /// The last poll stopped at MAX_BATCH records.
+    last_batch_full: bool,
 }
 
 impl SinkReader {
@@ -76,7 +78,7 @@ impl SinkReader {
         })?;
         let consumer = Arc::new(consumer);
         let partitions = wait_for_partitions(&consumer, &config).await?;
-        let reader = SinkReader { consumer, config, partitions };
+        let reader = SinkReader { consumer, config, partitions, last_batch_full: false };
         reader.rewind()?;
         tracing::debug!(topic = %reader.config.topic, partitions = ?reader.partitions, "assigned from the beginning");
         Ok(reader)
@@ -163,6 +165,10 @@ impl RecordSource for SinkReader {
         &self.config.topic
     }
 
+    fn caught_up(&self) -> bool {
+        !self.last_batch_full
+    }
+
     async fn poll(&mut self, wait: Duration) -> Result<Vec<ReceivedRecord>, KafkaError> {
         let mut records = Vec::new();
         let mut budget = wait;
@@ -199,6 +205,7 @@ impl RecordSource for SinkReader {
             });
             budget = Duration::ZERO;
         }
+        self.last_batch_full = records.len() >= MAX_BATCH;
         Ok(records)
     }
 }

@@ -44,6 +44,14 @@ impl RecordSource for RecordedTopic {
         &self.topic
     }
 
+    fn caught_up(&self) -> bool {
+        match (self.first_poll, self.pending.front()) {
+            (Some(start), Some((at, _))) => start + *at > Instant::now(),
+            (_, None) => true,
+            (None, Some(_)) => false,
+        }
+    }
+
     async fn poll(&mut self, wait: Duration) -> Result<Vec<ReceivedRecord>, KafkaError> {
         let start = *self.first_poll.get_or_insert_with(Instant::now);
         let now = Instant::now();
@@ -121,7 +129,9 @@ mod tests {
         };
         let mut topic =
             RecordedTopic::new("t", vec![rec(0)]).arriving(Duration::from_secs(5), vec![rec(1)]);
+        assert!(!topic.caught_up(), "nothing read yet");
         assert_eq!(topic.poll(Duration::from_secs(1)).await.unwrap().len(), 1);
+        assert!(topic.caught_up(), "the late record is not there yet");
         assert!(topic.poll(Duration::from_secs(1)).await.unwrap().is_empty());
         let late = topic.poll(Duration::from_secs(10)).await.unwrap();
         assert_eq!(late.len(), 1);
