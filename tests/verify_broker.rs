@@ -2,7 +2,6 @@
 //! image, on a port published on 127.0.0.1. Records are produced with rdkafka (keys, several
 //! partitions, tombstones), then read back by assignment and checked in every mode.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -12,8 +11,6 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use testcontainers::bollard::query_parameters::ListImagesOptionsBuilder;
-use testcontainers::bollard::Docker;
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
@@ -22,31 +19,19 @@ use cdc_harness::expect::{
     verify, Count, DiffEntry, Expectation, ExpectedRecord, ExpectedValue, Mode, Op,
 };
 use cdc_harness::kafka::{KafkaError, ReaderConfig, SinkFormat, SinkReader};
+use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
 
-/// The local tansu image's repository (`cdc-harness images build` tags it `0.6.0-<content hash>`);
-/// `CDC_HARNESS_TANSU_IMAGE=name:tag` picks one explicitly.
-const TANSU_REPOSITORY: &str = "cdc-harness/tansu";
-
-/// The newest local tansu image in the Docker engine.
+/// `CDC_HARNESS_TANSU_IMAGE=name:tag` picks the broker image explicitly.
+/// The harness's local tansu image, built on first use like every stack's images.
 async fn tansu_image() -> String {
     if let Ok(image) = std::env::var("CDC_HARNESS_TANSU_IMAGE") {
         return image;
     }
-    let docker = Docker::connect_with_local_defaults().expect("a Docker engine");
-    let filters = HashMap::from([("reference", vec![TANSU_REPOSITORY])]);
-    let mut images = docker
-        .list_images(Some(ListImagesOptionsBuilder::new().filters(&filters).build()))
+    images::ensure(ImageSource::Local, FlinkVersion::V2_0)
         .await
-        .expect("list Docker images");
-    images.sort_by_key(|image| std::cmp::Reverse(image.created));
-    images
-        .iter()
-        .flat_map(|image| image.repo_tags.iter())
-        .find(|tag| tag.starts_with(TANSU_REPOSITORY))
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!("no {TANSU_REPOSITORY} image: build it with `cdc-harness images build`")
-        })
+        .expect("local images build")
+        .kafka
+        .to_string()
 }
 
 /// Starts a broker and returns it with its bootstrap address. The only place these tests know
