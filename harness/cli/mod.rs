@@ -8,6 +8,8 @@ mod bench;
 mod down;
 mod images;
 mod lint;
+mod preflight;
+mod slots;
 mod sql;
 mod up;
 
@@ -40,6 +42,8 @@ pub enum Command {
     Down(down::DownArgs),
     Bench(bench::BenchArgs),
     Images(images::ImagesArgs),
+    Preflight(preflight::PreflightArgs),
+    Slots(slots::SlotsArgs),
 }
 
 /// Logs go to stderr so that stdout stays machine-readable (`sql`, `lint --format json`).
@@ -67,5 +71,7 @@ pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
         Command::Down(args) => down::run(args, &cli.global),
         Command::Bench(args) => bench::run(args, &cli.global),
         Command::Images(args) => images::run(args, &cli.global),
+        Command::Preflight(args) => preflight::run(args, &cli.global),
+        Command::Slots(args) => slots::run(args, &cli.global),
     }
 }

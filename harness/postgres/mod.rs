@@ -11,6 +11,7 @@ mod client;
 mod error;
 mod isolation;
 mod names;
+mod preflight;
 mod publications;
 mod script;
 mod slots;
@@ -22,6 +23,9 @@ pub use client::{PgClient, PgConfig};
 pub use error::{PgError, ServerError};
 pub use isolation::{create_database, drop_database};
 pub use names::{sanitize, IsolatedNames, MAX_IDENTIFIER_LEN};
+pub use preflight::{
+    preflight, Check, CheckName, Checklist, PreflightRequest, Status, DEFAULT_PUBLICATION,
+};
 pub use publications::{create_publication, drop_publication, list_publications, PublicationInfo};
 pub use script::{run_script, ScriptSummary};
 pub use slots::{

@@ -33,7 +33,14 @@ impl TestPg {
 }
 
 pub async fn start_postgres() -> TestPg {
-    if let Ok(url) = std::env::var("CDC_HARNESS_TEST_PG") {
+    start_postgres_with_wal_level("logical").await
+}
+
+/// A server with another `wal_level` (preflight's negative case) is always a container: a
+/// shared `CDC_HARNESS_TEST_PG` server has the one it has.
+pub async fn start_postgres_with_wal_level(wal_level: &str) -> TestPg {
+    let shared = std::env::var("CDC_HARNESS_TEST_PG").ok().filter(|_| wal_level == "logical");
+    if let Some(url) = shared {
         let admin = PgConfig::from_url(&url).expect("CDC_HARNESS_TEST_PG is a postgres:// URL");
         return TestPg { admin, _container: None };
     }
@@ -52,7 +59,13 @@ pub async fn start_postgres() -> TestPg {
         .with_env_var("POSTGRES_PASSWORD", PASSWORD)
         // A throwaway cluster need not survive an OS crash; skipping initdb's fsync saves seconds.
         .with_env_var("POSTGRES_INITDB_ARGS", "--no-sync")
-        .with_cmd(["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=20"])
+        .with_cmd([
+            "postgres".to_string(),
+            "-c".into(),
+            format!("wal_level={wal_level}"),
+            "-c".into(),
+            "max_replication_slots=20".into(),
+        ])
         .with_startup_timeout(Duration::from_secs(60))
         .start()
         .await
