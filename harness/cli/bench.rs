@@ -2,7 +2,7 @@
 
 use super::up::{runtime, to_report};
 use super::Global;
-use crate::stack::images::{FlinkVersion, ImageSource, Images};
+use crate::stack::images::{self, Ensured, FlinkVersion, ImageSource};
 use crate::stack::{time_alone, until_ctrl_c, ClusterShape, Solo, Stack, StackConfig};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -32,6 +32,9 @@ pub struct StackBenchArgs {
     /// Start-ups to measure, each of the stack and of every service alone (images cached).
     #[arg(long, default_value_t = 3)]
     pub runs: u32,
+    /// First rebuild the images without Docker's layer cache (minutes) to measure a cold build.
+    #[arg(long)]
+    pub cold: bool,
 }
 
 /// The goal: the stack is ready within this factor of its slowest service started alone.
@@ -42,6 +45,13 @@ pub fn run(args: BenchArgs, _global: &Global) -> miette::Result<ExitCode> {
         BenchTarget::Stack(args) => runtime()?.block_on(async {
             until_ctrl_c(bench_stack(args)).await.map_err(to_report)?
         }),
+    }
+}
+
+fn print_images(kind: &str, ensured: &Ensured) {
+    println!("images {kind} ({}): {:.2}s", ensured.images.source, secs(ensured.duration));
+    for outcome in &ensured.outcomes {
+        println!("  {:<48} {:<24} {:>7.2}s", outcome.image.to_string(), outcome.action.to_string(), secs(outcome.duration));
     }
 }
 
@@ -57,17 +67,19 @@ fn median(mut values: Vec<Duration>) -> Duration {
 async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
     let shape = ClusterShape { taskmanagers: args.taskmanagers, slots_per_taskmanager: 4 };
     let base = StackConfig { source: args.images, flink: args.flink, shape, ..StackConfig::default() };
-    let mut images: Option<Images> = None;
+    let builds = images::bench_builds(args.images, args.flink, args.cold).await.map_err(|e| to_report(e.into()))?;
+    if let Some(cold) = &builds.cold {
+        print_images("cold", cold);
+    }
+    print_images("cached", &builds.cached);
+    let resolved = builds.cached.images;
     let mut stack_ready = Vec::new();
     let mut in_stack: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
     let mut alone: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     for run in 1..=args.runs.max(1) {
-        let stack = Stack::start(StackConfig { images: images.clone(), ..base.clone() }).await.map_err(to_report)?;
+        let config = StackConfig { images: Some(resolved.clone()), ..base.clone() };
+        let stack = Stack::start(config).await.map_err(to_report)?;
         let timings = stack.timings().clone();
-        let resolved = images.get_or_insert_with(|| stack.images().clone()).clone();
-        if run == 1 {
-            println!("images ({:?}, {}): {:.2}s", resolved.source, resolved.reason, secs(timings.images));
-        }
         let stopping = Instant::now();
         stack.stop().await.map_err(to_report)?;
         println!("run {run}: stack ready in {:.2}s, removed in {:.2}s", secs(timings.stack_ready), secs(stopping.elapsed()));

@@ -4,9 +4,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
-mod images;
 mod bench;
 mod down;
+mod images;
 mod lint;
 mod sql;
 mod up;
@@ -36,10 +36,10 @@ pub struct Global {
 pub enum Command {
     Sql(sql::SqlArgs),
     Lint(lint::LintArgs),
-    Images(images::ImagesArgs),
     Up(up::UpArgs),
     Down(down::DownArgs),
     Bench(bench::BenchArgs),
+    Images(images::ImagesArgs),
 }
 
 /// Logs go to stderr so that stdout stays machine-readable (`sql`, `lint --format json`).
@@ -63,9 +63,9 @@ pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Sql(args) => sql::run(args, &cli.global),
         Command::Lint(args) => lint::run(args, &cli.global),
-        Command::Images(args) => images::run(args, &cli.global),
         Command::Up(args) => up::run(args, &cli.global),
         Command::Down(args) => down::run(args, &cli.global),
         Command::Bench(args) => bench::run(args, &cli.global),
+        Command::Images(args) => images::run(args, &cli.global),
     }
 }

@@ -7,7 +7,8 @@
 
 use super::error::StackError;
 use super::images::ImageRef;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 use testcontainers::bollard::models::{HostConfig, PortBinding};
@@ -58,13 +59,24 @@ pub(crate) fn new_password() -> String {
     format!("{a:016x}{b:016x}")
 }
 
-/// A port free on 127.0.0.1 now. Published ports are chosen here rather than by Docker because
-/// Docker picks a new random port when a container restarts (fault steps restart services), and
-/// the Kafka flavour must advertise its host port before it starts.
+/// A port free on 127.0.0.1 now, and not handed out before by this process. Published ports are
+/// chosen here rather than by Docker because Docker picks a new random port when a container
+/// restarts (fault steps restart services), and the Kafka flavour must advertise its host port
+/// before it starts.
 pub(crate) fn free_port() -> Result<u16, StackError> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .map_err(|source| StackError::Io { path: "127.0.0.1:0".into(), source })?;
-    listener.local_addr().map(|a| a.port()).map_err(|source| StackError::Io { path: "127.0.0.1:0".into(), source })
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let io = |source| StackError::Io { path: "127.0.0.1:0".into(), source };
+    // Hold every candidate until one is new, so that the kernel offers a different one each time.
+    let mut held = Vec::new();
+    for _ in 0..64 {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(io)?;
+        let port = listener.local_addr().map_err(io)?.port();
+        if HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner()).insert(port) {
+            return Ok(port);
+        }
+        held.push(listener);
+    }
+    Err(io(std::io::Error::other("no new free port on 127.0.0.1")))
 }
 
 /// What every service of one run shares.
@@ -202,6 +214,12 @@ mod tests {
         for bad in ["", "-x", "Upper", "a b", "a/b", &"x".repeat(33)] {
             assert!(check_run_id(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn free_ports_are_never_handed_out_twice() {
+        let ports: BTreeSet<u16> = (0..20).map(|_| free_port().unwrap()).collect();
+        assert_eq!(ports.len(), 20);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use testcontainers::TestcontainersError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
-    #[error("images: {0}")]
-    Images(String),
+    #[error(transparent)]
+    Images(#[from] super::images::ImageError),
     #[error("Docker engine: {0}")]
     Docker(#[from] DockerError),
     #[error("could not create the Docker network {network}: {source}")]

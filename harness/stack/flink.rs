@@ -68,12 +68,13 @@ pub(crate) async fn start(
 ) -> Result<(Cluster, FlinkEndpoint), StackError> {
     let jm_name = run.container_name(JOBMANAGER);
     let props = properties(&jm_name, shape);
+    let (rest_port, gateway_port) = (free_port()?, free_port()?);
     let requested = Instant::now();
     let jobmanager = ContainerSpec::new(JOBMANAGER, &image.image)
         .cmd(["jobmanager"])
         .env("JOB_MANAGER_RPC_ADDRESS", &jm_name)
         .env("FLINK_PROPERTIES", &props)
-        .publish(REST_PORT, free_port()?)
+        .publish(REST_PORT, rest_port)
         .start(run)
         .await?;
     // TaskManagers retry until the JobManager answers, so they need only its container.
@@ -102,18 +103,15 @@ pub(crate) async fn start(
             ])
             .env("JOB_MANAGER_RPC_ADDRESS", &jm_name)
             .env("FLINK_PROPERTIES", &props)
-            .publish(GATEWAY_PORT, free_port()?)
+            .publish(GATEWAY_PORT, gateway_port)
             .start(run)
             .await
             .map(Some)
     };
     let (taskmanagers, gateway) = futures::try_join!(taskmanagers, gateway)?;
 
-    let rest_url = format!("http://127.0.0.1:{}", jobmanager.host_port(REST_PORT).await?);
-    let gateway_url = match &gateway {
-        Some(gw) => Some(format!("http://127.0.0.1:{}", gw.host_port(GATEWAY_PORT).await?)),
-        None => None,
-    };
+    let rest_url = format!("http://127.0.0.1:{rest_port}");
+    let gateway_url = gateway.as_ref().map(|_| format!("http://127.0.0.1:{gateway_port}"));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()

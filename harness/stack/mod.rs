@@ -42,7 +42,7 @@ use progress::Progress;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Where run artefacts go unless configured: `<cwd>/.cdc-harness/runs/<run id>/`.
 pub const DEFAULT_ARTEFACTS_ROOT: &str = ".cdc-harness/runs";
@@ -106,12 +106,14 @@ impl Stack {
     /// Starts every service and waits until each is ready. On failure, every container's log is
     /// saved under `<artefacts>/logs/` and the run's containers are removed (unless `keep`).
     pub async fn start(config: StackConfig) -> Result<Stack, StackError> {
-        let images_started = Instant::now();
-        let images = match config.images.clone() {
-            Some(images) => images,
-            None => resolve_images(config.source, config.flink).await?,
+        // Also makes sure a Docker engine answers (images::ensure starts with engine::ensure_engine).
+        let (images, images_time, image_outcomes) = match config.images.clone() {
+            Some(images) => (images, Duration::ZERO, Vec::new()),
+            None => {
+                let ensured = images::ensure_reporting(config.source, config.flink).await?;
+                (ensured.images, ensured.duration, ensured.outcomes)
+            }
         };
-        let images_time = images_started.elapsed();
         if config.shape.taskmanagers == 0 || config.shape.slots_per_taskmanager == 0 {
             return Err(StackError::setup("flink", "needs at least one TaskManager with one slot"));
         }
@@ -130,7 +132,7 @@ impl Stack {
         match start_services(&run, &images, &config).await {
             Ok((parts, progress)) => {
                 let stack_ready = progress.elapsed();
-                let timings = Timings { images: images_time, stack_ready, services: progress.finish() };
+                let timings = Timings { images: images_time, image_outcomes, stack_ready, services: progress.finish() };
                 Ok(parts.into_stack(run, images, config, timings, artefacts, guard))
             }
             Err(cause) => {
@@ -325,12 +327,6 @@ async fn start_services(run: &Run, images: &Images, config: &StackConfig) -> Res
             Err(e)
         }
     }
-}
-
-async fn resolve_images(source: ImageSource, flink: FlinkVersion) -> Result<Images, StackError> {
-    Err(StackError::Images(format!(
-        "resolving {source:?} images for Flink {flink} is not available yet (images::ensure)"
-    )))
 }
 
 /// Runs `work` until it finishes or the process is interrupted (Ctrl-C, or SIGTERM on Unix). On

@@ -28,6 +28,7 @@ pub(crate) async fn start(
 ) -> Result<(ServiceHandle, PostgresEndpoint), StackError> {
     let requested = Instant::now();
     let superuser_password = new_password();
+    let host_port = free_port()?;
     let mut cmd = vec!["postgres".to_string()];
     for setting in SETTINGS {
         cmd.extend(["-c".to_string(), setting.to_string()]);
@@ -40,12 +41,12 @@ pub(crate) async fn start(
         // seconds on a busy disk (measured: 5 s of an 8 s init).
         .env("POSTGRES_INITDB_ARGS", "--no-sync")
         .cmd(cmd)
-        .publish(PORT, free_port()?)
+        .publish(PORT, host_port)
         .start(run)
         .await?;
     let endpoint = PostgresEndpoint {
         host: "127.0.0.1".into(),
-        port: handle.host_port(PORT).await?,
+        port: host_port,
         network_host: handle.container_name().to_string(),
         network_port: PORT,
         database: DATABASE.into(),

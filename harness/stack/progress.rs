@@ -18,8 +18,10 @@ pub struct ServiceReady {
 /// How long a stack took to come up.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Timings {
-    /// Resolving (building or pulling) the images.
+    /// Resolving (building or pulling) the images; zero when they were given.
     pub images: Duration,
+    /// What was done to each image and how long it took.
+    pub image_outcomes: Vec<super::images::Outcome>,
     /// From the start of the stack (after images) until every service was ready.
     pub stack_ready: Duration,
     pub services: Vec<ServiceReady>,

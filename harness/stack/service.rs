@@ -62,12 +62,18 @@ impl ServiceHandle {
 
     /// The port on 127.0.0.1 that `container_port` is published on.
     pub async fn host_port(&self, container_port: u16) -> Result<u16, StackError> {
-        self.container.get_host_port_ipv4(container_port).await.map_err(|e| self.error(e))
+        match self.container.get_host_port_ipv4(container_port).await {
+            Ok(port) => Ok(port),
+            Err(e) => Err(self.explain(e).await),
+        }
     }
 
     /// The container's address on the stack's network (reachable from the host on Linux).
     pub async fn network_ip(&self) -> Result<IpAddr, StackError> {
-        self.container.get_bridge_ip_address().await.map_err(|e| self.error(e))
+        match self.container.get_bridge_ip_address().await {
+            Ok(ip) => Ok(ip),
+            Err(e) => Err(self.explain(e).await),
+        }
     }
 
     /// `Some(code)` once the container has stopped.
@@ -116,6 +122,14 @@ impl ServiceHandle {
         logs::tail(&self.docker, self.id(), lines)
             .await
             .unwrap_or_else(|e| format!("(logs unavailable: {e})"))
+    }
+
+    /// A stopped container has no ports or address: say that it stopped, and why.
+    async fn explain(&self, source: testcontainers::TestcontainersError) -> StackError {
+        match self.ensure_running().await {
+            Err(exited) => exited,
+            Ok(()) => self.error(source),
+        }
     }
 
     fn error(&self, source: testcontainers::TestcontainersError) -> StackError {

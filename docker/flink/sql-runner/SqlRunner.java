@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +28,8 @@ public final class SqlRunner {
     private static final Pattern SET = Pattern.compile(
             "SET\\s+('((?:[^']|'')*)'|[^\\s=]+)\\s*=\\s*('((?:[^']|'')*)'|\\S+)",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+    private static final Pattern EXECUTE_SET =
+            Pattern.compile("^EXECUTE\\s+STATEMENT\\s+SET\\s+BEGIN\\s+", Pattern.CASE_INSENSITIVE);
 
     public static void main(String[] args) throws Exception {
         List<String> statements = split(script(args));
@@ -34,6 +37,8 @@ public final class SqlRunner {
         StatementSet inserts = tableEnv.createStatementSet();
         int insertCount = 0;
         for (String statement : statements) {
+            // "EXECUTE STATEMENT SET BEGIN INSERT ...; INSERT ...; END" splits into INSERTs too.
+            statement = EXECUTE_SET.matcher(statement).replaceFirst("");
             String head = statement.replaceAll("\\s+", " ").toUpperCase(Locale.ROOT);
             if (head.startsWith("INSERT ")) {
                 inserts.addInsertSql(statement);
@@ -47,10 +52,12 @@ public final class SqlRunner {
                 tableEnv.getConfig().set(key, value);
             } else if (head.equals("BEGIN STATEMENT SET") || head.equals("END")) {
                 continue; // INSERTs are collected into one statement set anyway.
-            } else if (head.startsWith("SELECT ") || head.startsWith("EXECUTE ")) {
-                throw new IllegalArgumentException("the SQL runner submits INSERT statements only: " + statement);
+            } else if (head.startsWith("SELECT ") || head.startsWith("EXECUTE ") || head.startsWith("RESET")) {
+                throw new IllegalArgumentException("the SQL runner does not run this statement: " + statement);
             } else {
-                System.out.println("cdc-harness sql-runner: " + statement);
+                // Only the statement's first words: its WITH options may hold a password.
+                String[] words = head.split("[ (]", 4);
+                System.out.println("cdc-harness sql-runner: " + String.join(" ", Arrays.copyOf(words, Math.min(3, words.length))));
                 tableEnv.executeSql(statement);
             }
         }
