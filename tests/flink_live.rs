@@ -1,12 +1,12 @@
-//! The Flink clients against a real Flink: a JobManager and a TaskManager (and, for the gateway
-//! test, a SQL Gateway) started with `docker run` on a network of their own, removed when the test
-//! ends, pass or fail.
+//! The Flink clients against a real Flink: a stack started with the stack API (PostgreSQL, a
+//! Kafka-protocol broker, a JobManager and a TaskManager, plus a SQL Gateway with the registry
+//! images), removed when the test ends.
 //!
-//! The jar path runs on the local Flink 2.0.1 image (no registry needed); the gateway path needs
-//! the official images, which carry the SQL Gateway. Figures (submit time, submit -> RUNNING) are
-//! printed; run with `--nocapture` to see them.
+//! The jar path runs on the local Flink 2.0.1 image (built here if missing); the gateway path
+//! needs the registry images, which carry the SQL Gateway. Figures (submit time, submit ->
+//! RUNNING) are printed; run with `--nocapture` to see them.
 
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use cdc_harness::flink::{
@@ -14,182 +14,28 @@ use cdc_harness::flink::{
     SubmitOptions, Submitter,
 };
 use cdc_harness::retry::{Attempt, Retry};
+use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
+use cdc_harness::stack::{inventory, Scope, Stack, StackConfig};
 
-/// Where the `images` work puts the local Flink 2.0.1 image (override: CDC_HARNESS_FLINK_IMAGE).
-const LOCAL_FLINK_REPOSITORY: &str = "cdc-harness/flink";
-/// Where that image keeps the SQL-runner jar (`FlinkImage::sql_runner_jar`).
-const SQL_RUNNER_JAR: &str = "/opt/cdc-harness/sql-runner.jar";
-const OFFICIAL_FLINK_IMAGE: &str = "flink:2.0.1-scala_2.12-java17";
-
-/// A throwaway cluster; dropping it removes its containers and network.
-struct LiveCluster {
-    network: String,
-    containers: Vec<String>,
-    rest_url: String,
-    gateway_url: Option<String>,
-    image: String,
+async fn start_stack(source: ImageSource) -> Stack {
+    let images = images::ensure(source, FlinkVersion::V2_0).await.expect("the images are present");
+    let config = StackConfig {
+        source,
+        images: Some(images),
+        artefacts_root: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("flink-live-runs"),
+        ..StackConfig::default()
+    };
+    Stack::start(config).await.expect("the stack starts")
 }
 
-impl LiveCluster {
-    async fn start(image: &str, with_gateway: bool) -> LiveCluster {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let id = format!("cdch-flinktest-{}-{nanos}", std::process::id());
-        docker(&["network", "create", "--label", "cdc-harness.test=flink_live", &id]);
-        let mut cluster = LiveCluster {
-            network: id.clone(),
-            containers: Vec::new(),
-            rest_url: String::new(),
-            gateway_url: None,
-            image: image.to_string(),
-        };
-        let jm = format!("{id}-jm");
-        let props = format!("jobmanager.rpc.address: {jm}\nrest.address: {jm}");
-        cluster.run(
-            &jm,
-            &["-p", "127.0.0.1::8081", "-e", &format!("FLINK_PROPERTIES={props}")],
-            &["jobmanager"],
-        );
-        cluster.rest_url =
-            format!("http://{}", docker(&["port", &jm, "8081"]).lines().next().unwrap().trim());
-        let tm = format!("{id}-tm");
-        let tm_env = [
-            "-e",
-            &format!("JOB_MANAGER_RPC_ADDRESS={jm}"),
-            "-e",
-            "TASK_MANAGER_NUMBER_OF_TASK_SLOTS=4",
-            "-e",
-            &format!("FLINK_PROPERTIES={props}\ntaskmanager.numberOfTaskSlots: 4"),
-        ];
-        cluster.run(&tm, &tm_env, &["taskmanager"]);
-        if with_gateway {
-            let gw = format!("{id}-gw");
-            let env =
-                format!("FLINK_PROPERTIES={props}\nsql-gateway.endpoint.rest.address: 0.0.0.0");
-            cluster.run(
-                &gw,
-                &["-p", "127.0.0.1::8083", "-e", &env],
-                &[
-                    "bin/sql-gateway.sh",
-                    "start-foreground",
-                    "-Dsql-gateway.endpoint.rest.address=0.0.0.0",
-                ],
-            );
-            let port = docker(&["port", &gw, "8083"]);
-            cluster.gateway_url = Some(format!("http://{}", port.lines().next().unwrap().trim()));
-        }
-        cluster
-    }
-
-    fn run(&mut self, name: &str, options: &[&str], command: &[&str]) {
-        let mut args = vec![
-            "run",
-            "-d",
-            "--name",
-            name,
-            "--network",
-            &self.network,
-            "--label",
-            "cdc-harness.test=flink_live",
-        ];
-        args.extend_from_slice(options);
-        args.push(&self.image);
-        args.extend_from_slice(command);
-        docker(&args);
-        self.containers.push(name.to_string());
-    }
-
-    /// Waits until the JobManager lists a TaskManager with free slots.
-    async fn ready(&self, timeout: Duration) -> JobManager {
-        let client = JobManager::new(&self.rest_url).unwrap();
-        Retry::with_timeout(timeout)
-            .run(|| async {
-                match client.overview().await {
-                    Ok(o) if o.taskmanagers > 0 && o.slots_available > 0 => Ok(()),
-                    Ok(o) => Err(Attempt::Retry(format!(
-                        "{} TaskManagers, {} free slots",
-                        o.taskmanagers, o.slots_available
-                    ))),
-                    Err(e) => Err(Attempt::Retry(e.to_string())),
-                }
-            })
-            .await
-            .unwrap_or_else(|e| panic!("the cluster is not ready: {e}\n{}", self.logs()));
-        client
-    }
-
-    fn sql_runner(&self) -> SqlRunner {
-        let dir = std::env::temp_dir().join(&self.network);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("sql-runner.jar");
-        docker(&[
-            "cp",
-            &format!("{}:{SQL_RUNNER_JAR}", self.containers[0]),
-            path.to_str().unwrap(),
-        ]);
-        let bytes = std::fs::read(&path).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
-        SqlRunner::from_bytes("sql-runner.jar", bytes)
-    }
-
-    fn endpoints(&self) -> FlinkEndpoints {
-        FlinkEndpoints { rest_url: self.rest_url.clone(), gateway_url: self.gateway_url.clone() }
-    }
-
-    fn logs(&self) -> String {
-        self.containers
-            .iter()
-            .map(|c| {
-                let out = Command::new("docker").args(["logs", "--tail", "40", c]).output();
-                let text = out.map(|o| {
-                    format!(
-                        "{}{}",
-                        String::from_utf8_lossy(&o.stdout),
-                        String::from_utf8_lossy(&o.stderr)
-                    )
-                });
-                format!("--- {c}\n{}", text.unwrap_or_default())
-            })
-            .collect()
-    }
-}
-
-impl Drop for LiveCluster {
-    fn drop(&mut self) {
-        if !self.containers.is_empty() {
-            let mut args = vec!["rm", "-f", "-v"];
-            args.extend(self.containers.iter().map(String::as_str));
-            let _ = Command::new("docker").args(&args).output();
-        }
-        let _ = Command::new("docker").args(["network", "rm", &self.network]).output();
-    }
-}
-
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("the docker CLI runs");
-    assert!(
-        out.status.success(),
-        "docker {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The local Flink image: CDC_HARNESS_FLINK_IMAGE, else the newest `cdc-harness/flink` the
-/// images work built.
-fn local_image() -> String {
-    if let Ok(image) = std::env::var("CDC_HARNESS_FLINK_IMAGE") {
-        return image;
-    }
-    let listed =
-        docker(&["images", LOCAL_FLINK_REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}"]);
-    let newest = listed.lines().map(str::trim).find(|l| !l.ends_with(":<none>") && !l.is_empty());
-    newest
-        .unwrap_or_else(|| panic!("no {LOCAL_FLINK_REPOSITORY} image: build the local images first (`cdc-harness images`)"))
-        .to_string()
+/// Stops the stack and checks that nothing of its run is left.
+async fn stop_and_check(stack: Stack) {
+    let run = stack.run_id().to_string();
+    let t = Instant::now();
+    stack.stop().await.expect("the stack stops");
+    let left = inventory(&Scope::Run(run.clone())).await.expect("list the run's containers");
+    assert!(left.is_empty(), "run {run} left {left:?}");
+    eprintln!("stack stopped in {:.1}s", t.elapsed().as_secs_f64());
 }
 
 const BOUNDED: &str = "
@@ -208,21 +54,21 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_jar_submission_and_jobmanager_client_on_the_local_flink_image() {
     let started = Instant::now();
-    let cluster = LiveCluster::start(&local_image(), false).await;
-    let client = cluster.ready(TIMEOUT).await;
-    eprintln!("cluster ready in {:.1}s", started.elapsed().as_secs_f64());
+    let stack = start_stack(ImageSource::Local).await;
+    eprintln!("images + stack in {:.1}s", started.elapsed().as_secs_f64());
+    eprintln!("stack ready in {:.1}s", stack.timings().stack_ready.as_secs_f64());
+    let endpoints = FlinkEndpoints::from(&stack.endpoints().flink);
+    let client = JobManager::new(&endpoints.rest_url).unwrap();
     let overview = client.overview().await.unwrap();
     assert_eq!(overview.flink_version, "2.0.1");
 
-    let runner = cluster.sql_runner();
-    let submitter = Submitter::connect(
-        SubmitMode::Auto,
-        &cluster.endpoints(),
-        Some(runner),
-        SubmitOptions::default(),
-    )
-    .await
-    .unwrap();
+    let jar =
+        images::sql_runner_jar_on_host(&stack.images().flink).await.expect("the SQL-runner jar");
+    let runner = SqlRunner::from_path(jar);
+    let submitter =
+        Submitter::connect(SubmitMode::Auto, &endpoints, Some(runner), SubmitOptions::default())
+            .await
+            .unwrap();
     assert_eq!(submitter.mode(), SubmitMode::Jar);
 
     // A bounded job: submitted, then FINISHED (the first job also warms the planner up).
@@ -322,21 +168,22 @@ async fn live_jar_submission_and_jobmanager_client_on_the_local_flink_image() {
 
     let overview = client.overview().await.unwrap();
     assert_eq!(overview.jobs_running, 0, "every job was stopped");
-    drop(cluster);
+    stop_and_check(stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the SQL Gateway (registry images)"]
 async fn live_gateway_submission_on_the_official_flink_image() {
-    let cluster = LiveCluster::start(OFFICIAL_FLINK_IMAGE, true).await;
-    let client = cluster.ready(TIMEOUT).await;
-    let gateway_url = cluster.gateway_url.clone().unwrap();
+    let stack = start_stack(ImageSource::Registry).await;
+    let endpoints = FlinkEndpoints::from(&stack.endpoints().flink);
+    let client = JobManager::new(&endpoints.rest_url).unwrap();
+    let gateway_url = endpoints.gateway_url.clone().expect("the registry stack runs a SQL Gateway");
     let gateway = Retry::with_timeout(TIMEOUT)
         .run(|| async {
             SqlGateway::connect(&gateway_url).await.map_err(|e| Attempt::Retry(e.to_string()))
         })
         .await
-        .unwrap_or_else(|e| panic!("the SQL Gateway does not answer: {e}\n{}", cluster.logs()));
+        .unwrap_or_else(|e| panic!("the SQL Gateway does not answer: {e}"));
     eprintln!("SQL Gateway REST API {:?}", gateway.version());
 
     // A bounded query read page by page until EOS.
@@ -361,7 +208,7 @@ async fn live_gateway_submission_on_the_official_flink_image() {
 
     // The Submitter: DDL, then the INSERT; the job id comes back and the job runs.
     let submitter =
-        Submitter::connect(SubmitMode::Auto, &cluster.endpoints(), None, SubmitOptions::default())
+        Submitter::connect(SubmitMode::Auto, &endpoints, None, SubmitOptions::default())
             .await
             .unwrap();
     assert_eq!(submitter.mode(), SubmitMode::Gateway);
@@ -375,4 +222,5 @@ async fn live_gateway_submission_on_the_official_flink_image() {
     );
     client.cancel(&job.job_id).await.unwrap();
     job.release().await.unwrap();
+    stop_and_check(stack).await;
 }

@@ -37,6 +37,13 @@ pub struct FlinkEndpoints {
     pub gateway_url: Option<String>,
 }
 
+impl From<&crate::stack::FlinkEndpoint> for FlinkEndpoints {
+    /// The host-side addresses of a stack's Flink (the harness runs on the host).
+    fn from(flink: &crate::stack::FlinkEndpoint) -> Self {
+        FlinkEndpoints { rest_url: flink.rest_url.clone(), gateway_url: flink.gateway_url.clone() }
+    }
+}
+
 /// Where the SQL-runner jar comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JarSource {
