@@ -56,10 +56,22 @@ async fn the_local_set_builds_and_is_present() {
         assert_eq!(label(&name, "cdc-harness.source"), "local", "{name}");
     }
 
-    // The jar the stack uploads when there is no gateway is really in the image.
-    let jar = images::sql_runner_jar_on_host(&images.flink).await.unwrap();
-    let bytes = std::fs::read(&jar).unwrap();
-    assert!(bytes.starts_with(b"PK"), "{} is not a jar", jar.display());
+    // The jar the stack uploads when there is no gateway is really in the image; parallel
+    // callers may copy it out at the same time.
+    let cached = images::sql_runner_jar_on_host(&images.flink).await.unwrap();
+    std::fs::remove_file(&cached).unwrap();
+    let (a, b) = tokio::join!(
+        images::sql_runner_jar_on_host(&images.flink),
+        images::sql_runner_jar_on_host(&images.flink)
+    );
+    assert_eq!(a.unwrap(), cached);
+    assert_eq!(b.unwrap(), cached);
+    let bytes = std::fs::read(&cached).unwrap();
+    assert!(
+        bytes.starts_with(b"PK"),
+        "{} is not a jar",
+        cached.display()
+    );
 
     // A second call finds everything present.
     let again = images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0)
@@ -166,6 +178,26 @@ async fn auto_says_which_source_and_why() {
 }
 
 #[tokio::test]
+async fn the_bench_hook_times_a_cached_ensure() {
+    let _serial = SERIAL.lock().await;
+    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false)
+        .await
+        .unwrap();
+    assert_eq!(bench.source, ImageSource::Local);
+    assert!(bench.cold.is_none(), "no cold run was asked for");
+    assert_eq!(
+        bench.cached.outcomes.len(),
+        4,
+        "base, PostgreSQL, tansu, Flink"
+    );
+    assert!(bench
+        .cached
+        .outcomes
+        .iter()
+        .all(|o| o.action == Action::Present));
+}
+
+#[tokio::test]
 #[ignore = "needs registry access (Docker Hub and Maven Central)"]
 async fn the_registry_sets_pull_and_derive() {
     let _serial = SERIAL.lock().await;
@@ -192,4 +224,18 @@ async fn the_registry_sets_pull_and_derive() {
         let jar = images::sql_runner_jar_on_host(&images.flink).await.unwrap();
         assert!(std::fs::read(jar).unwrap().starts_with(b"PK"));
     }
+}
+
+#[test]
+fn an_engine_that_does_not_answer_gets_instructions_not_an_install() {
+    // A remote engine is the user's business: the harness explains instead of installing one.
+    let out = Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
+        .args(["images", "list"])
+        .env("DOCKER_HOST", "unix:///nonexistent/cdc-harness-test.sock")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no Docker engine answers"), "{stderr}");
+    assert!(stderr.contains("docker.io"), "{stderr}");
 }

@@ -52,14 +52,30 @@ pub async fn ensure_engine() -> Result<(), EngineError> {
         Err(Probe::Denied(detail)) => return Err(EngineError::PermissionDenied { detail }),
         Err(Probe::Down(detail)) => detail,
     };
-    if !(is_root() && is_debian()) {
+    // Only the local default engine is ours to set up; a remote one is the user's.
+    let remote = std::env::var("DOCKER_HOST")
+        .map(|host| !host.is_empty() && host != "unix:///var/run/docker.sock")
+        .unwrap_or(false);
+    if remote || !(is_root() && is_debian()) {
         return Err(EngineError::Unavailable { detail });
+    }
+    if dockerd_running() {
+        tracing::info!("dockerd is running but does not answer yet ({detail}); waiting for it");
+        return wait_for_engine(cache_dir().join("dockerd.log")).await;
     }
     if find_program("dockerd").is_none() || find_program("docker").is_none() {
         tracing::info!("no Docker engine answers ({detail}); installing docker.io with apt-get");
         apt_install(&["docker.io"]).await?;
     }
     start_dockerd(&detail).await
+}
+
+/// Whether the pid in /var/run/docker.pid is alive (a busy engine must not get a twin).
+fn dockerd_running() -> bool {
+    std::fs::read_to_string("/var/run/docker.pid")
+        .ok()
+        .map(|pid| Path::new("/proc").join(pid.trim()).exists())
+        .unwrap_or(false)
 }
 
 async fn probe() -> Result<String, Probe> {
@@ -110,6 +126,10 @@ async fn start_dockerd(why: &str) -> Result<(), EngineError> {
         .stderr(err)
         .spawn()
         .map_err(io("starting dockerd".to_string()))?;
+    wait_for_engine(log).await
+}
+
+async fn wait_for_engine(log: PathBuf) -> Result<(), EngineError> {
     let answered = Retry::with_timeout(DOCKERD_START_TIMEOUT)
         .max_backoff(Duration::from_millis(500))
         .run(|| async {
@@ -121,7 +141,7 @@ async fn start_dockerd(why: &str) -> Result<(), EngineError> {
         .await;
     match answered {
         Ok(version) => {
-            tracing::info!("Docker engine {version} started");
+            tracing::info!("Docker engine {version} answers");
             Ok(())
         }
         Err(err) => Err(EngineError::StartTimeout {

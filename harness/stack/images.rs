@@ -234,11 +234,8 @@ async fn resolve(
     progress: &build::Progress,
 ) -> Result<(ImageSource, String), ImageError> {
     let (chosen, reason) = match source {
-        ImageSource::Registry => (
-            ImageSource::Registry,
-            "asked for (--images registry)".to_string(),
-        ),
-        ImageSource::Local => (ImageSource::Local, "asked for (--images local)".to_string()),
+        ImageSource::Registry => (ImageSource::Registry, "--images registry".to_string()),
+        ImageSource::Local => (ImageSource::Local, "--images local".to_string()),
         ImageSource::Auto => auto(flink, progress).await?,
     };
     if chosen == ImageSource::Local {
@@ -355,6 +352,15 @@ fn describe(
     }
 }
 
+/// The official PostgreSQL image of a major version (13 to 17) for stacks that need another
+/// major than [`ensure`]'s default 16; pulled by the caller's container runtime or `docker pull`.
+pub fn registry_postgres(major: u8) -> Option<ImageRef> {
+    catalog::POSTGRES_REGISTRY_TAGS
+        .iter()
+        .find(|(m, _)| *m == major)
+        .map(|(_, reference)| catalog::parse_ref(reference))
+}
+
 /// The SQL-runner jar of a Flink image, copied out once into the cache, for upload through the
 /// JobManager's REST API (`POST /jars/upload`).
 pub async fn sql_runner_jar_on_host(flink: &FlinkImage) -> Result<PathBuf, ImageError> {
@@ -370,7 +376,10 @@ pub async fn sql_runner_jar_on_host(flink: &FlinkImage) -> Result<PathBuf, Image
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|cause| ImageError::io(format!("creating {}", dir.display()), cause))?;
-    let name = format!("cdc-harness-jar-copy-{}", std::process::id());
+    // Unique per call: parallel tests copy the same jar at the same time.
+    static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let copy = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("cdc-harness-jar-copy-{}-{copy}", std::process::id());
     let label = format!("{}=true", catalog::MANAGED_LABEL);
     let timeout = Duration::from_secs(60);
     let image = flink.image.to_string();
@@ -379,7 +388,7 @@ pub async fn sql_runner_jar_on_host(flink: &FlinkImage) -> Result<PathBuf, Image
         timeout,
     )
     .await?;
-    let partial = path.with_extension("jar.partial");
+    let partial = path.with_extension(format!("{name}.partial"));
     let from = format!("{name}:{}", flink.sql_runner_jar);
     let copied = docker::output(&["cp", &from, &partial.to_string_lossy()], timeout).await;
     let _ = docker::output(&["rm", "-f", &name], timeout).await;

@@ -194,20 +194,18 @@ pub async fn pull_if_reachable(
         progress.stage(reference, line.trim());
     });
     tokio::pin!(pulling);
-    let deadline = tokio::time::sleep(answer_within);
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            result = &mut pulling => {
-                return result.map_err(|err| match err {
-                    CommandError::Failed { output, .. } => output.lines().last().unwrap_or("").to_string(),
-                    other => other.to_string(),
-                });
-            }
-            () = &mut deadline, if !answered.load(Ordering::Relaxed) => {
-                return Err(format!("no answer within {}s", answer_within.as_secs()));
-            }
-        }
+    let failure = |err: CommandError| match err {
+        CommandError::Failed { output, .. } => output.lines().last().unwrap_or("").to_string(),
+        other => other.to_string(),
+    };
+    tokio::select! {
+        result = &mut pulling => return result.map_err(failure),
+        () = tokio::time::sleep(answer_within) => {}
+    }
+    if answered.load(Ordering::Relaxed) {
+        pulling.await.map_err(failure)
+    } else {
+        Err(format!("no answer within {}s", answer_within.as_secs()))
     }
 }
 
@@ -457,7 +455,7 @@ pub async fn sha256_file(path: &Path) -> Result<String, ImageError> {
     .map_err(|source| ImageError::io(format!("hashing {}", path.display()), source))
 }
 
-/// The role of each recipe, for callers that assemble [`super::Images`].
+/// The image of the recipe with this role.
 pub fn find(recipes: &[Recipe], role: Role) -> Option<ImageRef> {
     recipes.iter().find(|r| r.role() == role).map(Recipe::image)
 }

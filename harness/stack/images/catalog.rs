@@ -15,7 +15,15 @@ pub const MANAGED_LABEL: &str = "cdc-harness.managed";
 pub const DEBIAN_SUITE: &str = "bookworm";
 pub const DEBIAN_PULL: &str = "debian:bookworm-slim";
 
-/// Registry images, all from the PostgreSQL/Kafka releases they name.
+/// Registry images. PostgreSQL: one tag per major, all from the release of 2025-11-13 (the last
+/// of 13); 16 is the default.
+pub const POSTGRES_REGISTRY_TAGS: [(u8, &str); 5] = [
+    (13, "postgres:13.23"),
+    (14, "postgres:14.20"),
+    (15, "postgres:15.15"),
+    (16, "postgres:16.11"),
+    (17, "postgres:17.7"),
+];
 pub const POSTGRES_REGISTRY: &str = "postgres:16.11";
 pub const KAFKA_REGISTRY: &str = "apache/kafka:3.9.2";
 
@@ -571,6 +579,11 @@ mod tests {
             assert_eq!(tansu.pypi.len(), 1);
             assert!(tansu.pypi[0].file.contains(file));
         }
+    }
+
+    #[test]
+    fn the_default_postgres_is_one_of_the_pinned_majors() {
+        assert!(POSTGRES_REGISTRY_TAGS.contains(&(16, POSTGRES_REGISTRY)));
     }
 
     #[test]
