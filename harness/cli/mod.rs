@@ -8,6 +8,7 @@ mod bench;
 mod down;
 mod images;
 mod lint;
+mod run;
 mod sql;
 mod up;
 
@@ -39,6 +40,7 @@ pub enum Command {
     Up(up::UpArgs),
     Down(down::DownArgs),
     Bench(bench::BenchArgs),
+    Run(run::RunArgs),
     Images(images::ImagesArgs),
 }
 
@@ -66,6 +68,7 @@ pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
         Command::Up(args) => up::run(args, &cli.global),
         Command::Down(args) => down::run(args, &cli.global),
         Command::Bench(args) => bench::run(args, &cli.global),
+        Command::Run(args) => run::run(args, &cli.global),
         Command::Images(args) => images::run(args, &cli.global),
     }
 }
