@@ -38,8 +38,11 @@ pub async fn start(
 fn job_failure(cx: &mut ScenarioContext<'_>, e: &FlinkError) -> ScenarioFailure {
     if let FlinkError::Job { exception: Some(exception), .. } = e {
         cx.save(ArtefactKind::FlinkExceptions, &exception.stacktrace);
-        return ScenarioFailure::error(Phase::JobRunning, e.to_string())
-            .with_details(exception.stacktrace.clone());
+        // The summary shows the innermost cause; the whole trace is in flink-exceptions.txt.
+        let trace = &exception.stacktrace;
+        let innermost = trace.rfind("Caused by:").map_or(trace.as_str(), |at| &trace[at..]);
+        let shown: Vec<&str> = innermost.lines().take(12).collect();
+        return ScenarioFailure::error(Phase::JobRunning, e.to_string()).with_details(shown.join("\n"));
     }
     ScenarioFailure::flink(Phase::JobRunning, e)
 }
