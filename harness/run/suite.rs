@@ -115,12 +115,7 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
                 Err(e) => return Err(e),
             };
             let stack_time = stack_clock.elapsed();
-            let ran = match Suite::connect(&stack, options, &run_id).await {
-                Ok(suite) => {
-                    run_scenarios(&suite, &planned, &runnable, options, stack_time).await
-                }
-                Err(failure) => runnable.iter().map(|&i| (i, not_run(&planned[i], failure.clone()))).collect(),
-            };
+            let ran = run_on(&stack, &planned, &runnable, options, &run_id, stack_time).await;
             Ok((stack, ran))
         })
         .await;
@@ -157,6 +152,22 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     report.artefact_dir = Some(options.artefacts_root.join(run_id.as_str()));
     report.duration = clock.elapsed();
     report
+}
+
+/// Runs `planned[i]` for each `i` of `which` on a stack already running (tests share one);
+/// `stack_time` is counted in the first scenario's `stack` phase.
+pub async fn run_on(
+    stack: &Stack,
+    planned: &[Planned],
+    which: &[usize],
+    options: &RunOptions,
+    run_id: &RunId,
+    stack_time: Duration,
+) -> Vec<(usize, ScenarioResult)> {
+    match Suite::connect(stack, options, run_id).await {
+        Ok(suite) => run_scenarios(&suite, planned, which, options, stack_time).await,
+        Err(failure) => which.iter().map(|&i| (i, not_run(&planned[i], failure.clone()))).collect(),
+    }
 }
 
 async fn run_scenarios(
