@@ -19,4 +19,4 @@ pub use convert::{convert_expectation, sink_format};
 pub use failure::ScenarioFailure;
 pub use needs::missing_piece;
 pub use plan::{plan, PlanError, Planned};
-pub use suite::{run_on, run_suite, RunOptions, Suite};
+pub use suite::{run_on, run_suite, RunOptions, Suite, INTERRUPTED};

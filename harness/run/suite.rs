@@ -14,6 +14,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+/// How a scenario the user interrupted is reported (skipped, with this reason).
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C)";
+
 /// How to run a suite (the CLI's flags).
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -142,7 +145,7 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
             }
             Err(StackError::Interrupted) | Err(_) => {
                 for &i in &runnable {
-                    let reason = "interrupted (Ctrl-C): the stack was removed".to_string();
+                    let reason = format!("{INTERRUPTED}: the stack was removed");
                     results[i] = Some(skipped(&planned[i], reason));
                 }
             }
