@@ -23,10 +23,13 @@ pub enum BenchTarget {
 
 #[derive(Debug, clap::Args)]
 pub struct StackBenchArgs {
+    /// The Flink line to run.
     #[arg(long, value_enum, default_value = "2.0")]
     pub flink: FlinkVersion,
+    /// Where images come from.
     #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
     pub images: ImageSource,
+    /// How many TaskManagers to start.
     #[arg(long, default_value_t = 1)]
     pub taskmanagers: u32,
     /// Start-ups to measure, each of the stack and of every service alone (images cached).
@@ -42,16 +45,25 @@ const GOAL_RATIO: f64 = 1.3;
 
 pub fn run(args: BenchArgs, _global: &Global) -> miette::Result<ExitCode> {
     match args.target {
-        BenchTarget::Stack(args) => runtime()?.block_on(async {
-            until_ctrl_c(bench_stack(args)).await.map_err(to_report)?
-        }),
+        BenchTarget::Stack(args) => {
+            runtime()?.block_on(async { until_ctrl_c(bench_stack(args)).await.map_err(to_report)? })
+        }
     }
 }
 
 fn print_images(kind: &str, ensured: &Ensured) {
-    println!("images {kind} ({}): {:.2}s", ensured.images.source, secs(ensured.duration));
+    println!(
+        "images {kind} ({}): {:.2}s",
+        ensured.images.source,
+        secs(ensured.duration)
+    );
     for outcome in &ensured.outcomes {
-        println!("  {:<48} {:<24} {:>7.2}s", outcome.image.to_string(), outcome.action.to_string(), secs(outcome.duration));
+        println!(
+            "  {:<48} {:<24} {:>7.2}s",
+            outcome.image.to_string(),
+            outcome.action.to_string(),
+            secs(outcome.duration)
+        );
     }
 }
 
@@ -65,9 +77,19 @@ fn median(mut values: Vec<Duration>) -> Duration {
 }
 
 async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
-    let shape = ClusterShape { taskmanagers: args.taskmanagers, slots_per_taskmanager: 4 };
-    let base = StackConfig { source: args.images, flink: args.flink, shape, ..StackConfig::default() };
-    let builds = images::bench_builds(args.images, args.flink, args.cold).await.map_err(|e| to_report(e.into()))?;
+    let shape = ClusterShape {
+        taskmanagers: args.taskmanagers,
+        slots_per_taskmanager: 4,
+    };
+    let base = StackConfig {
+        source: args.images,
+        flink: args.flink,
+        shape,
+        ..StackConfig::default()
+    };
+    let builds = images::bench_builds(args.images, args.flink, args.cold)
+        .await
+        .map_err(|e| to_report(e.into()))?;
     if let Some(cold) = &builds.cold {
         print_images("cold", cold);
     }
@@ -77,19 +99,36 @@ async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
     let mut in_stack: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
     let mut alone: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     for run in 1..=args.runs.max(1) {
-        let config = StackConfig { images: Some(resolved.clone()), ..base.clone() };
+        let config = StackConfig {
+            images: Some(resolved.clone()),
+            ..base.clone()
+        };
         let stack = Stack::start(config).await.map_err(to_report)?;
         let timings = stack.timings().clone();
         let stopping = Instant::now();
         stack.stop().await.map_err(to_report)?;
-        println!("run {run}: stack ready in {:.2}s, removed in {:.2}s", secs(timings.stack_ready), secs(stopping.elapsed()));
+        println!(
+            "run {run}: stack ready in {:.2}s, removed in {:.2}s",
+            secs(timings.stack_ready),
+            secs(stopping.elapsed())
+        );
         stack_ready.push(timings.stack_ready);
         for service in timings.services {
-            println!("  in the stack  {:<20} {:>6.2}s (ready at {:.2}s)", service.service, secs(service.own), secs(service.at));
-            in_stack.entry(service.service).or_default().push(service.own);
+            println!(
+                "  in the stack  {:<20} {:>6.2}s (ready at {:.2}s)",
+                service.service,
+                secs(service.own),
+                secs(service.at)
+            );
+            in_stack
+                .entry(service.service)
+                .or_default()
+                .push(service.own);
         }
         for solo in Solo::ALL {
-            let took = time_alone(&resolved, solo, shape, base.ready_timeout).await.map_err(to_report)?;
+            let took = time_alone(&resolved, solo, shape, base.ready_timeout)
+                .await
+                .map_err(to_report)?;
             println!("  alone         {:<20} {:>6.2}s", solo.name(), secs(took));
             alone.entry(solo.name()).or_default().push(took);
         }
@@ -97,16 +136,27 @@ async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
 
     println!("medians of {} runs:", stack_ready.len());
     for (service, times) in in_stack {
-        println!("  in the stack  {service:<20} {:>6.2}s", secs(median(times)));
+        println!(
+            "  in the stack  {service:<20} {:>6.2}s",
+            secs(median(times))
+        );
     }
     let alone: BTreeMap<&str, Duration> = alone.into_iter().map(|(k, v)| (k, median(v))).collect();
     for (service, took) in &alone {
         println!("  alone         {service:<20} {:>6.2}s", secs(*took));
     }
     let ready = median(stack_ready);
-    let (slowest, slowest_time) = alone.iter().max_by_key(|(_, d)| **d).map(|(k, d)| (*k, *d)).unwrap_or(("none", ready));
+    let (slowest, slowest_time) = alone
+        .iter()
+        .max_by_key(|(_, d)| **d)
+        .map(|(k, d)| (*k, *d))
+        .unwrap_or(("none", ready));
     let ratio = secs(ready) / secs(slowest_time);
-    let verdict = if ratio <= GOAL_RATIO { "meets" } else { "misses" };
+    let verdict = if ratio <= GOAL_RATIO {
+        "meets"
+    } else {
+        "misses"
+    };
     println!("  stack ready {:.2}s = {ratio:.2} x the slowest service alone ({slowest} {:.2}s): {verdict} the goal <= {GOAL_RATIO}", secs(ready), secs(slowest_time));
     Ok(ExitCode::SUCCESS)
 }

@@ -25,7 +25,10 @@ pub fn run(args: DownArgs, _global: &Global) -> miette::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for container in &removed.containers {
-        println!("removed container {} ({}, run {})", container.name, container.state, container.run);
+        println!(
+            "removed container {} ({}, run {})",
+            container.name, container.state, container.run
+        );
     }
     for network in &removed.networks {
         println!("removed network {network}");

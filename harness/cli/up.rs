@@ -2,8 +2,10 @@
 //! (or leaves it running with `--detach`).
 
 use super::Global;
-use crate::stack::images::{FlinkVersion, ImageSource};
-use crate::stack::{interrupt, until_ctrl_c, ClusterShape, Endpoints, Stack, StackConfig, StackError};
+use crate::stack::images::{FlinkVersion, ImageSource, KafkaFlavour};
+use crate::stack::{
+    interrupt, until_ctrl_c, ClusterShape, Endpoints, Stack, StackConfig, StackError,
+};
 use miette::{Context, IntoDiagnostic};
 use std::path::Path;
 use std::process::ExitCode;
@@ -44,14 +46,19 @@ pub fn run(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
 
 /// The CLI's async commands share one way to get a runtime.
 pub(super) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Runtime::new().into_diagnostic().wrap_err("could not start the async runtime")
+    tokio::runtime::Runtime::new()
+        .into_diagnostic()
+        .wrap_err("could not start the async runtime")
 }
 
 async fn up(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
     let config = StackConfig {
         source: args.images,
         flink: args.flink,
-        shape: ClusterShape { taskmanagers: args.taskmanagers, slots_per_taskmanager: args.slots },
+        shape: ClusterShape {
+            taskmanagers: args.taskmanagers,
+            slots_per_taskmanager: args.slots,
+        },
         keep: args.keep,
         progress: !global.quiet,
         ready_timeout: Duration::from_secs(args.timeout),
@@ -60,7 +67,9 @@ async fn up(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
     };
     let stack = match until_ctrl_c(Stack::start(config)).await {
         Err(StackError::Interrupted) => return interrupted(args.keep),
-        Ok(started) => started.map_err(to_report).wrap_err("the stack did not start")?,
+        Ok(started) => started
+            .map_err(to_report)
+            .wrap_err("the stack did not start")?,
         Err(other) => return Err(to_report(other)),
     };
     write_state(stack.endpoints(), stack.artefacts_dir())?;
@@ -68,18 +77,28 @@ async fn up(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
 
     if args.detach {
         let endpoints = stack.detach();
-        println!("detached: remove it with `cdc-harness down --run {}` (or `cdc-harness down`)", endpoints.run_id);
+        println!(
+            "detached: remove it with `cdc-harness down --run {}` (or `cdc-harness down`)",
+            endpoints.run_id
+        );
         return Ok(ExitCode::SUCCESS);
     }
     println!("press Ctrl-C to stop and remove the stack");
     interrupt().await;
     if args.keep {
         let endpoints = stack.detach();
-        println!("kept run {}: remove it with `cdc-harness down --run {}`", endpoints.run_id, endpoints.run_id);
+        println!(
+            "kept run {}: remove it with `cdc-harness down --run {}`",
+            endpoints.run_id, endpoints.run_id
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let removed = stack.stop().await.map_err(to_report)?;
-    println!("removed {} containers and {} network(s)", removed.containers.len(), removed.networks.len());
+    println!(
+        "removed {} containers and {} network(s)",
+        removed.containers.len(),
+        removed.networks.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -99,7 +118,9 @@ pub(super) fn to_report(error: StackError) -> miette::Report {
 /// `stack.json` (endpoints, passwords redacted) and `credentials.env` (the passwords, readable
 /// by the owner only) in the run's artefact folder, for people and tools using a detached stack.
 fn write_state(endpoints: &Endpoints, dir: &Path) -> miette::Result<()> {
-    std::fs::create_dir_all(dir).into_diagnostic().wrap_err_with(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("creating {}", dir.display()))?;
     let json = serde_json::to_string_pretty(endpoints).into_diagnostic()?;
     std::fs::write(dir.join("stack.json"), json).into_diagnostic()?;
     let pg = &endpoints.postgres;
@@ -122,7 +143,10 @@ fn write_private(path: &Path, text: &str) -> miette::Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).into_diagnostic().wrap_err_with(|| format!("writing {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("writing {}", path.display()))?;
     file.write_all(text.as_bytes()).into_diagnostic()
 }
 
@@ -131,22 +155,44 @@ fn print_endpoints(stack: &Stack) {
     let (pg, kafka, flink) = (&e.postgres, &e.kafka, &e.flink);
     let t = stack.timings();
     println!(
-        "stack {} ready in {:.1}s (images: {:?}, {})",
+        "stack {} ready in {:.1}s (images: {}, {})",
         e.run_id,
         t.stack_ready.as_secs_f64(),
         e.images.source,
         e.images.reason
     );
     println!("  PostgreSQL   {}", pg.display_url(&pg.superuser));
-    println!("               {} (LOGIN REPLICATION, not a superuser)", pg.display_url(&pg.replication));
-    println!("               in the network: {}:{}", pg.network_host, pg.network_port);
-    println!("  passwords    {}", stack.artefacts_dir().join("credentials.env").display());
-    println!("  Kafka        {} from the host [{:?}]", kafka.bootstrap_host, kafka.flavour);
+    println!(
+        "               {} (LOGIN REPLICATION, not a superuser)",
+        pg.display_url(&pg.replication)
+    );
+    println!(
+        "               in the network: {}:{}",
+        pg.network_host, pg.network_port
+    );
+    println!(
+        "  passwords    {}",
+        stack.artefacts_dir().join("credentials.env").display()
+    );
+    let flavour = match kafka.flavour {
+        KafkaFlavour::Kafka => "Apache Kafka",
+        KafkaFlavour::Tansu => "tansu",
+    };
+    println!(
+        "  Kafka        {} from the host ({flavour})",
+        kafka.bootstrap_host
+    );
     println!("               {} in the network", kafka.bootstrap_network);
-    println!("  Flink UI     {} (Flink {}, in the network: {})", flink.rest_url, flink.version, flink.rest_url_network);
+    println!(
+        "  Flink UI     {} (Flink {}, in the network: {})",
+        flink.rest_url, flink.version, flink.rest_url_network
+    );
     match (&flink.gateway_url, &flink.gateway_url_network) {
         (Some(url), Some(inner)) => println!("  SQL Gateway  {url} (in the network: {inner})"),
-        _ => println!("  SQL Gateway  none: jar submission ({})", flink.sql_runner_jar),
+        _ => println!(
+            "  SQL Gateway  none: jar submission ({})",
+            flink.sql_runner_jar
+        ),
     }
     println!("  network      {}", e.network);
 }

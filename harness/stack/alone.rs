@@ -39,14 +39,23 @@ pub async fn time_alone(
     shape: ClusterShape,
     timeout: Duration,
 ) -> Result<Duration, StackError> {
-    let run = Run { id: docker::new_run_id(), docker: docker::connect()? };
-    let mut guard = RunGuard::new(run.id.clone());
+    let run = Run::new(docker::new_run_id())?;
+    let mut guard = RunGuard::new(&run);
     network::create(&run).await?;
     let progress = Progress::new(Vec::new(), false);
     let started = Instant::now();
     match solo {
         Solo::Postgres => drop(postgres::start(&run, &images.postgres, timeout, &progress).await?),
-        Solo::Kafka => drop(kafka::start(&run, &images.kafka, images.kafka_flavour, timeout, &progress).await?),
+        Solo::Kafka => drop(
+            kafka::start(
+                &run,
+                &images.kafka,
+                images.kafka_flavour,
+                timeout,
+                &progress,
+            )
+            .await?,
+        ),
         Solo::Flink => drop(flink::start(&run, &images.flink, shape, timeout, &progress).await?),
     }
     let elapsed = started.elapsed();

@@ -2,7 +2,7 @@
 //! every run (`down`, which also reaps orphans of crashed runs). Containers go first (forced, with
 //! their anonymous volumes), then networks, then labelled volumes.
 
-use super::docker::{MANAGED_LABEL, RUN_LABEL, SERVICE_LABEL};
+use super::docker::{InFlight, Run, MANAGED_LABEL, RUN_LABEL, SERVICE_LABEL};
 use super::error::StackError;
 use futures::future::join_all;
 use std::collections::HashMap;
@@ -57,14 +57,23 @@ impl Inventory {
     }
 }
 
-pub(crate) async fn list_containers(docker: &Docker, scope: &Scope) -> Result<Vec<LabelledContainer>, DockerError> {
-    let options = ListContainersOptionsBuilder::new().all(true).filters(&scope.filters()).build();
+pub(crate) async fn list_containers(
+    docker: &Docker,
+    scope: &Scope,
+) -> Result<Vec<LabelledContainer>, DockerError> {
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&scope.filters())
+        .build();
     let summaries = docker.list_containers(Some(options)).await?;
     Ok(summaries
         .into_iter()
         .map(|c| {
             let labels = c.labels.unwrap_or_default();
-            let name = c.names.and_then(|n| n.into_iter().next()).unwrap_or_default();
+            let name = c
+                .names
+                .and_then(|n| n.into_iter().next())
+                .unwrap_or_default();
             LabelledContainer {
                 id: c.id.unwrap_or_default(),
                 name: name.trim_start_matches('/').to_string(),
@@ -80,29 +89,47 @@ pub(crate) async fn list_containers(docker: &Docker, scope: &Scope) -> Result<Ve
 pub async fn inventory(docker: &Docker, scope: &Scope) -> Result<Inventory, StackError> {
     let containers = list_containers(docker, scope).await?;
     let networks = docker
-        .list_networks(Some(ListNetworksOptionsBuilder::new().filters(&scope.filters()).build()))
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::new()
+                .filters(&scope.filters())
+                .build(),
+        ))
         .await?
         .into_iter()
         .filter_map(|n| n.name)
         .collect();
     let volumes = docker
-        .list_volumes(Some(ListVolumesOptionsBuilder::new().filters(&scope.filters()).build()))
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::new()
+                .filters(&scope.filters())
+                .build(),
+        ))
         .await?
         .volumes
         .unwrap_or_default()
         .into_iter()
         .map(|v| v.name)
         .collect();
-    Ok(Inventory { containers, networks, volumes })
+    Ok(Inventory {
+        containers,
+        networks,
+        volumes,
+    })
 }
 
 /// Removes everything labelled under `scope`; returns what it removed. Objects that vanish
 /// meanwhile (another reaper was faster) are not errors.
 pub async fn reap(docker: &Docker, scope: &Scope) -> Result<Inventory, StackError> {
     let found = inventory(docker, scope).await?;
-    let remove = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+    let remove = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
     let results = join_all(
-        found.containers.iter().map(|c| docker.remove_container(&c.id, Some(remove.clone()))),
+        found
+            .containers
+            .iter()
+            .map(|c| docker.remove_container(&c.id, Some(remove.clone()))),
     )
     .await;
     for result in results {
@@ -120,10 +147,14 @@ pub async fn reap(docker: &Docker, scope: &Scope) -> Result<Inventory, StackErro
 
 fn ignore_missing(result: Result<(), DockerError>) -> Result<(), StackError> {
     match result {
-        Err(DockerError::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
+        Err(DockerError::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(()),
         // "removal of container ... is already in progress"
-        Err(DockerError::DockerResponseServerError { status_code: 409, .. }) => Ok(()),
-        other => other.map_err(StackError::Docker),
+        Err(DockerError::DockerResponseServerError {
+            status_code: 409, ..
+        }) => Ok(()),
+        other => other.map_err(StackError::from),
     }
 }
 
@@ -132,17 +163,26 @@ fn ignore_missing(result: Result<(), DockerError>) -> Result<(), StackError> {
 /// belong to the caller's runtime, which may be shutting down), so it works anywhere.
 pub(crate) fn reap_blocking(scope: Scope) {
     let joined = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let docker = super::docker::connect().map_err(std::io::Error::other)?;
-        runtime.block_on(reap(&docker, &scope)).map_err(std::io::Error::other)
+        runtime
+            .block_on(reap(&docker, &scope))
+            .map_err(std::io::Error::other)
     })
     .join();
     match joined {
         Ok(Ok(removed)) if !removed.is_empty() => {
-            tracing::debug!(containers = removed.containers.len(), "removed the stack on drop")
+            tracing::debug!(
+                containers = removed.containers.len(),
+                "removed the stack on drop"
+            )
         }
         Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::error!("could not remove the stack's containers: {e}; run `cdc-harness down`"),
+        Ok(Err(e)) => {
+            tracing::error!("could not remove the stack's containers: {e}; run `cdc-harness down`")
+        }
         Err(_) => tracing::error!("the clean-up thread panicked; run `cdc-harness down`"),
     }
 }
@@ -152,12 +192,17 @@ pub(crate) fn reap_blocking(scope: Scope) {
 #[derive(Debug)]
 pub(crate) struct RunGuard {
     run_id: String,
+    in_flight: InFlight,
     armed: bool,
 }
 
 impl RunGuard {
-    pub fn new(run_id: String) -> Self {
-        RunGuard { run_id, armed: true }
+    pub fn new(run: &Run) -> Self {
+        RunGuard {
+            run_id: run.id.clone(),
+            in_flight: run.in_flight(),
+            armed: true,
+        }
     }
 
     pub fn disarm(&mut self) {
@@ -168,6 +213,7 @@ impl RunGuard {
 impl Drop for RunGuard {
     fn drop(&mut self) {
         if self.armed {
+            self.in_flight.settled_blocking();
             reap_blocking(Scope::Run(self.run_id.clone()));
         }
     }
@@ -180,7 +226,13 @@ mod tests {
     #[test]
     fn run_scope_filters_on_both_labels() {
         let filters = Scope::Run("abc".into()).filters();
-        assert_eq!(filters["label"], vec!["cdc-harness.managed=true", "cdc-harness.run=abc"]);
-        assert_eq!(Scope::All.filters()["label"], vec!["cdc-harness.managed=true"]);
+        assert_eq!(
+            filters["label"],
+            vec!["cdc-harness.managed=true", "cdc-harness.run=abc"]
+        );
+        assert_eq!(
+            Scope::All.filters()["label"],
+            vec!["cdc-harness.managed=true"]
+        );
     }
 }

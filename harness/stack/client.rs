@@ -49,7 +49,11 @@ pub struct ClientOutput {
     pub logs: String,
 }
 
-pub(crate) async fn run(run: &Run, name: String, command: ClientCommand) -> Result<ClientOutput, StackError> {
+pub(crate) async fn run(
+    run: &Run,
+    name: String,
+    command: ClientCommand,
+) -> Result<ClientOutput, StackError> {
     let mut spec = ContainerSpec::new(name.clone(), &command.image).cmd(command.args);
     spec.entrypoint = command.entrypoint;
     spec.env = command.env;
@@ -64,7 +68,10 @@ pub(crate) async fn run(run: &Run, name: String, command: ClientCommand) -> Resu
         })
         .await;
     let logs = handle.log_tail(10_000).await;
-    let remove = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+    let remove = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
     let removed = run.docker.remove_container(handle.id(), Some(remove)).await;
     let exit_code = match finished {
         Ok(code) => code,

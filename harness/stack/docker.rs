@@ -8,8 +8,10 @@
 use super::error::StackError;
 use super::images::ImageRef;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use std::time::{SystemTime, UNIX_EPOCH};
 use testcontainers::bollard::models::{HostConfig, PortBinding};
 use testcontainers::bollard::Docker;
@@ -26,13 +28,16 @@ pub const SERVICE_LABEL: &str = "cdc-harness.service";
 
 /// Connects to the engine named by `DOCKER_HOST`, or the local socket.
 pub fn connect() -> Result<Docker, StackError> {
-    Docker::connect_with_defaults().map_err(StackError::Docker)
+    Docker::connect_with_defaults().map_err(StackError::from)
 }
 
 /// A short id unique enough to keep concurrent runs (parallel tests, several users) apart.
 pub fn new_run_id() -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     hasher.write_u128(nanos);
     hasher.write_u32(std::process::id());
     format!("{:08x}", hasher.finish() as u32)
@@ -43,19 +48,28 @@ pub fn new_run_id() -> String {
 pub(crate) fn check_run_id(id: &str) -> Result<String, StackError> {
     let valid = !id.is_empty()
         && id.len() <= 32
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-');
     if valid {
         Ok(id.to_string())
     } else {
-        Err(StackError::setup("stack", format!("run id {id:?}: use 1 to 32 of a-z, 0-9 and '-'")))
+        Err(StackError::setup(
+            "stack",
+            format!("run id {id:?}: use 1 to 32 of a-z, 0-9 and '-'"),
+        ))
     }
 }
 
 /// A random hex password (hex so that it never needs quoting in SQL or URLs).
 pub(crate) fn new_password() -> String {
-    let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
-    let b = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let a = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let b = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
     format!("{a:016x}{b:016x}")
 }
 
@@ -65,13 +79,20 @@ pub(crate) fn new_password() -> String {
 /// before it starts.
 pub(crate) fn free_port() -> Result<u16, StackError> {
     static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
-    let io = |source| StackError::Io { path: "127.0.0.1:0".into(), source };
+    let io = |source| StackError::Io {
+        path: "127.0.0.1:0".into(),
+        source,
+    };
     // Hold every candidate until one is new, so that the kernel offers a different one each time.
     let mut held = Vec::new();
     for _ in 0..64 {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(io)?;
         let port = listener.local_addr().map_err(io)?.port();
-        if HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner()).insert(port) {
+        if HANDED_OUT
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(port)
+        {
             return Ok(port);
         }
         held.push(listener);
@@ -84,9 +105,73 @@ pub(crate) fn free_port() -> Result<u16, StackError> {
 pub(crate) struct Run {
     pub id: String,
     pub docker: Docker,
+    /// Container starts whose Docker requests have not returned yet.
+    starting: InFlight,
+}
+
+/// Counts container starts in flight. A start runs to completion even when the stack's start is
+/// abandoned (an error elsewhere, Ctrl-C), because Docker finishes creating a container whether
+/// or not anyone waits for the answer; reapers wait for the count to fall to zero so that they
+/// never list a run's containers while one is still being created.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InFlight(Arc<AtomicUsize>);
+
+/// How long a reaper waits for starts in flight.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl InFlight {
+    fn begin(&self) -> InFlightGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        InFlightGuard(self.0.clone())
+    }
+
+    fn idle(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == 0
+    }
+
+    pub async fn settled(&self) {
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        while !self.idle() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// For Drop: blocks this thread while the starts run on the runtime's other threads. On a
+    /// current-thread runtime they cannot run while this thread waits, so it does not wait.
+    pub fn settled_blocking(&self) {
+        let current_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread);
+        if current_thread {
+            return;
+        }
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        while !self.idle() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+struct InFlightGuard(Arc<AtomicUsize>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Run {
+    pub fn new(id: String) -> Result<Self, StackError> {
+        Ok(Run {
+            id,
+            docker: connect()?,
+            starting: InFlight::default(),
+        })
+    }
+
+    pub fn in_flight(&self) -> InFlight {
+        self.starting.clone()
+    }
+
     pub fn network(&self) -> String {
         network_name(&self.id)
     }
@@ -160,8 +245,15 @@ impl ContainerSpec {
             .publish
             .iter()
             .map(|(container, host)| {
-                let host_port = if *host == 0 { String::new() } else { host.to_string() };
-                let binding = PortBinding { host_ip: Some("127.0.0.1".into()), host_port: Some(host_port) };
+                let host_port = if *host == 0 {
+                    String::new()
+                } else {
+                    host.to_string()
+                };
+                let binding = PortBinding {
+                    host_ip: Some("127.0.0.1".into()),
+                    host_port: Some(host_port),
+                };
                 (format!("{container}/tcp"), Some(vec![binding]))
             })
             .collect();
@@ -183,16 +275,30 @@ impl ContainerSpec {
         request
     }
 
-    /// Creates and starts the container; readiness is each service's own business.
+    /// Creates and starts the container; readiness is each service's own business. The Docker
+    /// requests run in a task of their own that finishes even if this future is dropped (see
+    /// [`InFlight`]); the container then stays for the run's reaper.
     pub async fn start(self, run: &Run) -> Result<super::ServiceHandle, StackError> {
         let name = run.container_name(&self.service);
         tracing::debug!(service = %self.service, image = %self.image, "starting container {name}");
-        let container = self.request(run).start().await.map_err(|source| StackError::Create {
-            service: self.service.clone(),
-            image: self.image.to_string(),
-            source,
-        })?;
-        Ok(super::ServiceHandle::new(self.service, name, container, run.docker.clone()))
+        let request = self.request(run);
+        let (docker, in_flight) = (run.docker.clone(), run.starting.begin());
+        let ContainerSpec { service, image, .. } = self;
+        let task = tokio::spawn(async move {
+            let started = match request.start().await {
+                Ok(container) => Ok(super::ServiceHandle::new(service, name, container, docker)),
+                Err(source) => Err(StackError::Create {
+                    service,
+                    image: image.to_string(),
+                    source: Box::new(source),
+                }),
+            };
+            drop(in_flight);
+            started
+        });
+        task.await.map_err(|e| {
+            StackError::setup("stack", format!("a container start was abandoned: {e}"))
+        })?
     }
 }
 

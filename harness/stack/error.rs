@@ -1,5 +1,6 @@
 //! The stack layer's one error type. Every failure of a service names the service.
 
+use super::images::ImageError;
 use std::path::PathBuf;
 use std::time::Duration;
 use testcontainers::bollard::errors::Error as DockerError;
@@ -8,29 +9,66 @@ use testcontainers::TestcontainersError;
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
     #[error(transparent)]
-    Images(#[from] super::images::ImageError),
+    Images(Box<ImageError>),
     #[error("Docker engine: {0}")]
-    Docker(#[from] DockerError),
+    Docker(Box<DockerError>),
     #[error("could not create the Docker network {network}: {source}")]
-    Network { network: String, source: DockerError },
+    Network {
+        network: String,
+        source: Box<DockerError>,
+    },
     #[error("{service}: could not start a container from {image}: {source}")]
-    Create { service: String, image: String, source: TestcontainersError },
+    Create {
+        service: String,
+        image: String,
+        source: Box<TestcontainersError>,
+    },
     #[error("{service}: {source}")]
-    Container { service: String, source: TestcontainersError },
+    Container {
+        service: String,
+        source: Box<TestcontainersError>,
+    },
     #[error("{service} exited with code {code}; last log lines:\n{tail}")]
-    Exited { service: String, code: i64, tail: String },
+    Exited {
+        service: String,
+        code: i64,
+        tail: String,
+    },
     #[error("{service} not ready after {:.0}s: {last}", waited.as_secs_f64())]
-    NotReady { service: String, waited: Duration, last: String },
+    NotReady {
+        service: String,
+        waited: Duration,
+        last: String,
+    },
     #[error("{service}: {message}")]
     Setup { service: String, message: String },
     #[error("could not create topic {topic}: {message}")]
     Topic { topic: String, message: String },
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("interrupted (Ctrl-C)")]
     Interrupted,
     #[error("{cause}\n  container logs: {}", logs.display())]
-    WithLogs { cause: Box<StackError>, logs: PathBuf },
+    WithLogs {
+        cause: Box<StackError>,
+        logs: PathBuf,
+    },
+}
+
+// The large foreign errors are boxed so that `Result<_, StackError>` stays small.
+impl From<ImageError> for StackError {
+    fn from(e: ImageError) -> Self {
+        StackError::Images(Box::new(e))
+    }
+}
+
+impl From<DockerError> for StackError {
+    fn from(e: DockerError) -> Self {
+        StackError::Docker(Box::new(e))
+    }
 }
 
 impl StackError {
@@ -48,6 +86,9 @@ impl StackError {
     }
 
     pub(crate) fn setup(service: &str, message: impl std::fmt::Display) -> Self {
-        StackError::Setup { service: service.to_string(), message: message.to_string() }
+        StackError::Setup {
+            service: service.to_string(),
+            message: message.to_string(),
+        }
     }
 }

@@ -19,6 +19,13 @@ pub const GATEWAY_PORT: u16 = 8083;
 /// The readiness entry for "every TaskManager registered with free slots".
 pub const TASKMANAGERS: &str = "flink-taskmanagers";
 
+/// JVM options for the JobManager and TaskManagers: start-up is what the harness waits for and
+/// the jobs it runs are small. C1 only and the serial collector cut the JobManager + TaskManager
+/// start from 16 s to 10 s and their CPU from 13.5 s to 8.5 s (measured on 2 busy cores).
+/// Passed as `FLINK_ENV_JAVA_OPTS_JM`/`_TM`, which the official scripts append to Flink's own
+/// options (`FLINK_ENV_JAVA_OPTS` would replace them, losing the Java 17 `--add-opens`).
+const JAVA_OPTS: &str = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
+
 pub fn taskmanager(index: u32) -> String {
     format!("flink-taskmanager-{index}")
 }
@@ -48,7 +55,10 @@ fn properties(jobmanager: &str, shape: ClusterShape) -> String {
         format!("rest.address: {jobmanager}"),
         "rest.bind-address: 0.0.0.0".into(),
         format!("rest.port: {REST_PORT}"),
-        format!("taskmanager.numberOfTaskSlots: {}", shape.slots_per_taskmanager),
+        format!(
+            "taskmanager.numberOfTaskSlots: {}",
+            shape.slots_per_taskmanager
+        ),
         "parallelism.default: 1".into(),
         "jobmanager.memory.process.size: 1024m".into(),
         "taskmanager.memory.process.size: 1280m".into(),
@@ -72,6 +82,7 @@ pub(crate) async fn start(
     let requested = Instant::now();
     let jobmanager = ContainerSpec::new(JOBMANAGER, &image.image)
         .cmd(["jobmanager"])
+        .env("FLINK_ENV_JAVA_OPTS_JM", JAVA_OPTS)
         .env("JOB_MANAGER_RPC_ADDRESS", &jm_name)
         .env("FLINK_PROPERTIES", &props)
         .publish(REST_PORT, rest_port)
@@ -81,6 +92,7 @@ pub(crate) async fn start(
     let taskmanagers = try_join_all((1..=shape.taskmanagers).map(|i| {
         ContainerSpec::new(taskmanager(i), &image.image)
             .cmd(["taskmanager"])
+            .env("FLINK_ENV_JAVA_OPTS_TM", JAVA_OPTS)
             .env("JOB_MANAGER_RPC_ADDRESS", &jm_name)
             .env("FLINK_PROPERTIES", &props)
             .start(run)
@@ -111,7 +123,9 @@ pub(crate) async fn start(
     let (taskmanagers, gateway) = futures::try_join!(taskmanagers, gateway)?;
 
     let rest_url = format!("http://127.0.0.1:{rest_port}");
-    let gateway_url = gateway.as_ref().map(|_| format!("http://127.0.0.1:{gateway_port}"));
+    let gateway_url = gateway
+        .as_ref()
+        .map(|_| format!("http://127.0.0.1:{gateway_port}"));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -120,7 +134,10 @@ pub(crate) async fn start(
     let cluster_ready = async {
         let mut watched = vec![&jobmanager];
         watched.extend(taskmanagers.iter());
-        until_ready(JOBMANAGER, &[&jobmanager], timeout, || overview(&http, &rest_url)).await?;
+        until_ready(JOBMANAGER, &[&jobmanager], timeout, || {
+            overview(&http, &rest_url)
+        })
+        .await?;
         progress.ready(JOBMANAGER, requested);
         wait_taskmanagers(&http, &rest_url, &watched, shape, timeout).await?;
         progress.ready(TASKMANAGERS, requested);
@@ -129,7 +146,10 @@ pub(crate) async fn start(
     let gateway_ready = async {
         if let (Some(gw), Some(url)) = (&gateway, &gateway_url) {
             let info = format!("{url}/v1/info");
-            until_ready(GATEWAY, &[gw, &jobmanager], timeout, || get_json(&http, &info)).await?;
+            until_ready(GATEWAY, &[gw, &jobmanager], timeout, || {
+                get_json(&http, &info)
+            })
+            .await?;
             progress.ready(GATEWAY, requested);
         }
         Ok::<_, StackError>(())
@@ -141,12 +161,21 @@ pub(crate) async fn start(
         rest_url,
         rest_url_network: format!("http://{jm_name}:{REST_PORT}"),
         gateway_url,
-        gateway_url_network: gateway.as_ref().map(|g| format!("http://{}:{GATEWAY_PORT}", g.container_name())),
+        gateway_url_network: gateway
+            .as_ref()
+            .map(|g| format!("http://{}:{GATEWAY_PORT}", g.container_name())),
         sql_runner_jar: image.sql_runner_jar.clone(),
         taskmanagers: shape.taskmanagers,
         task_slots: shape.taskmanagers * shape.slots_per_taskmanager,
     };
-    Ok((Cluster { jobmanager, taskmanagers, gateway }, endpoint))
+    Ok((
+        Cluster {
+            jobmanager,
+            taskmanagers,
+            gateway,
+        },
+        endpoint,
+    ))
 }
 
 /// Ready when `/overview` shows every TaskManager and a free slot; fails at once if the
@@ -160,7 +189,12 @@ pub(crate) async fn wait_taskmanagers(
 ) -> Result<(), StackError> {
     until_ready(TASKMANAGERS, watched, timeout, || async {
         let overview = overview(http, rest_url).await?;
-        let field = |name: &str| overview.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let field = |name: &str| {
+            overview
+                .get(name)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        };
         let (registered, free) = (field("taskmanagers"), field("slots-available"));
         if registered >= u64::from(shape.taskmanagers) && free > 0 {
             Ok(())
@@ -179,7 +213,11 @@ async fn overview(http: &reqwest::Client, rest_url: &str) -> Result<serde_json::
 }
 
 async fn get_json(http: &reqwest::Client, url: &str) -> Result<serde_json::Value, String> {
-    let response = http.get(url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("GET {url}: HTTP {status}"));
@@ -193,7 +231,13 @@ mod tests {
 
     #[test]
     fn properties_have_no_spaces_inside_values() {
-        let props = properties("cdc-x-flink-jobmanager", ClusterShape { taskmanagers: 2, slots_per_taskmanager: 4 });
+        let props = properties(
+            "cdc-x-flink-jobmanager",
+            ClusterShape {
+                taskmanagers: 2,
+                slots_per_taskmanager: 4,
+            },
+        );
         for line in props.lines() {
             let (_, value) = line.split_once(": ").expect("key: value");
             assert!(!value.contains(' '), "{line}");

@@ -51,7 +51,11 @@ pub(crate) async fn start(
             (handle, format!("{ip}:{PORT}"))
         }
     };
-    let endpoint = KafkaEndpoint { flavour, bootstrap_host, bootstrap_network };
+    let endpoint = KafkaEndpoint {
+        flavour,
+        bootstrap_host,
+        bootstrap_network,
+    };
     wait_ready(&handle, &endpoint, timeout).await?;
     progress.ready(SERVICE, requested);
     Ok((handle, endpoint))
@@ -109,7 +113,11 @@ pub(crate) async fn wait_ready(
         })
         .await
         .map_err(|e| e.to_string())??;
-        if brokers == 0 { Err("metadata lists no broker".to_string()) } else { Ok(()) }
+        if brokers == 0 {
+            Err("metadata lists no broker".to_string())
+        } else {
+            Ok(())
+        }
     })
     .await
 }
@@ -123,12 +131,22 @@ fn admin_client(bootstrap: &str) -> Result<AdminClient<DefaultClientContext>, St
 }
 
 /// Creates a topic through the admin API (replication factor 1: there is one broker).
-pub(crate) async fn create_topic(endpoint: &KafkaEndpoint, topic: &str, partitions: i32) -> Result<(), StackError> {
-    let error = |message: String| StackError::Topic { topic: topic.to_string(), message };
+pub(crate) async fn create_topic(
+    endpoint: &KafkaEndpoint,
+    topic: &str,
+    partitions: i32,
+) -> Result<(), StackError> {
+    let error = |message: String| StackError::Topic {
+        topic: topic.to_string(),
+        message,
+    };
     let admin = admin_client(&endpoint.bootstrap_host).map_err(error)?;
     let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    let results = admin.create_topics([&new_topic], &options).await.map_err(|e| error(e.to_string()))?;
+    let results = admin
+        .create_topics([&new_topic], &options)
+        .await
+        .map_err(|e| error(e.to_string()))?;
     for result in results {
         result.map_err(|(_, code)| error(code.to_string()))?;
     }

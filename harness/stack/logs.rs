@@ -9,8 +9,16 @@ use testcontainers::bollard::query_parameters::LogsOptionsBuilder;
 use testcontainers::bollard::Docker;
 
 /// stdout and stderr interleaved as Docker recorded them; `tail` = "all" or a line count.
-async fn read(docker: &Docker, id: &str, tail: &str) -> Result<String, testcontainers::bollard::errors::Error> {
-    let options = LogsOptionsBuilder::new().stdout(true).stderr(true).tail(tail).build();
+async fn read(
+    docker: &Docker,
+    id: &str,
+    tail: &str,
+) -> Result<String, testcontainers::bollard::errors::Error> {
+    let options = LogsOptionsBuilder::new()
+        .stdout(true)
+        .stderr(true)
+        .tail(tail)
+        .build();
     let mut stream = docker.logs(id, Some(options));
     let mut text = String::new();
     while let Some(chunk) = stream.next().await {
@@ -24,12 +32,19 @@ pub(crate) async fn tail(
     id: &str,
     lines: usize,
 ) -> Result<String, testcontainers::bollard::errors::Error> {
-    Ok(read(docker, id, &lines.to_string()).await?.trim_end().to_string())
+    Ok(read(docker, id, &lines.to_string())
+        .await?
+        .trim_end()
+        .to_string())
 }
 
 /// Writes the log of every container of `run_id` (running or not) into `<dir>/logs/`.
 /// Returns the folder; a container whose log cannot be read gets a file saying why.
-pub(crate) async fn save_run_logs(docker: &Docker, run_id: &str, dir: &Path) -> std::io::Result<PathBuf> {
+pub(crate) async fn save_run_logs(
+    docker: &Docker,
+    run_id: &str,
+    dir: &Path,
+) -> std::io::Result<PathBuf> {
     let folder = dir.join("logs");
     tokio::fs::create_dir_all(&folder).await?;
     let containers = list_containers(docker, &Scope::Run(run_id.to_string()))

@@ -24,6 +24,7 @@ mod postgres;
 mod progress;
 mod ready;
 mod service;
+mod signal;
 
 pub use alone::{time_alone, Solo};
 pub use cleanup::{Inventory, LabelledContainer, Scope};
@@ -34,12 +35,12 @@ pub use error::StackError;
 pub use flink::ClusterShape;
 pub use progress::{ServiceReady, Timings};
 pub use service::ServiceHandle;
+pub use signal::{interrupt, until_ctrl_c};
 
 use cleanup::RunGuard;
 use docker::Run;
 use images::{FlinkVersion, ImageSource, Images};
 use progress::Progress;
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -73,7 +74,10 @@ impl Default for StackConfig {
             source: ImageSource::Auto,
             flink: FlinkVersion::V2_0,
             images: None,
-            shape: ClusterShape { taskmanagers: 1, slots_per_taskmanager: 4 },
+            shape: ClusterShape {
+                taskmanagers: 1,
+                slots_per_taskmanager: 4,
+            },
             keep: false,
             progress: false,
             ready_timeout: Duration::from_secs(180),
@@ -106,6 +110,16 @@ impl Stack {
     /// Starts every service and waits until each is ready. On failure, every container's log is
     /// saved under `<artefacts>/logs/` and the run's containers are removed (unless `keep`).
     pub async fn start(config: StackConfig) -> Result<Stack, StackError> {
+        if config.shape.taskmanagers == 0 || config.shape.slots_per_taskmanager == 0 {
+            return Err(StackError::setup(
+                "flink",
+                "needs at least one TaskManager with one slot",
+            ));
+        }
+        let id = match config.run_id.clone() {
+            Some(id) => docker::check_run_id(&id)?,
+            None => docker::new_run_id(),
+        };
         // Also makes sure a Docker engine answers (images::ensure starts with engine::ensure_engine).
         let (images, images_time, image_outcomes) = match config.images.clone() {
             Some(images) => (images, Duration::ZERO, Vec::new()),
@@ -114,32 +128,41 @@ impl Stack {
                 (ensured.images, ensured.duration, ensured.outcomes)
             }
         };
-        if config.shape.taskmanagers == 0 || config.shape.slots_per_taskmanager == 0 {
-            return Err(StackError::setup("flink", "needs at least one TaskManager with one slot"));
-        }
-
-        let id = match config.run_id.clone() {
-            Some(id) => docker::check_run_id(&id)?,
-            None => docker::new_run_id(),
-        };
-        let run = Run { id, docker: docker::connect()? };
+        let run = Run::new(id)?;
         let artefacts = config.artefacts_root.join(&run.id);
-        let mut guard = RunGuard::new(run.id.clone());
+        let mut guard = RunGuard::new(&run);
         if config.keep {
             guard.disarm();
         }
-        tracing::info!(run = %run.id, source = ?images.source, "starting the stack ({})", images.reason);
+        tracing::info!(run = %run.id, "starting the stack with {} images ({})", images.source, images.reason);
         match start_services(&run, &images, &config).await {
             Ok((parts, progress)) => {
                 let stack_ready = progress.elapsed();
-                let timings = Timings { images: images_time, image_outcomes, stack_ready, services: progress.finish() };
+                let timings = Timings {
+                    images: images_time,
+                    image_outcomes,
+                    stack_ready,
+                    services: progress.finish(),
+                };
                 Ok(parts.into_stack(run, images, config, timings, artefacts, guard))
             }
             Err(cause) => {
+                // Abandoned starts finish first, so that their logs are saved and they are reaped.
+                run.in_flight().settled().await;
                 let saved = logs::save_run_logs(&run.docker, &run.id, &artefacts).await;
-                drop(guard);
+                if !config.keep {
+                    if let Err(e) = cleanup::reap(&run.docker, &Scope::Run(run.id.clone())).await {
+                        tracing::error!(
+                            "could not remove the failed stack: {e}; run `cdc-harness down`"
+                        );
+                    }
+                }
+                guard.disarm();
                 Err(match saved {
-                    Ok(logs) => StackError::WithLogs { cause: Box::new(cause), logs },
+                    Ok(logs) => StackError::WithLogs {
+                        cause: Box::new(cause),
+                        logs,
+                    },
                     Err(e) => {
                         tracing::warn!("could not save the container logs: {e}");
                         cause
@@ -224,7 +247,9 @@ impl Stack {
 
     /// Waits until PostgreSQL answers again (after a restart).
     pub async fn wait_postgres_ready(&self) -> Result<(), StackError> {
-        postgres::wait_ready(&self.postgres, &self.endpoints.postgres, self.ready_timeout).await.map(drop)
+        postgres::wait_ready(&self.postgres, &self.endpoints.postgres, self.ready_timeout)
+            .await
+            .map(drop)
     }
 
     /// Waits until `/overview` shows every TaskManager with free slots (after a restart).
@@ -235,15 +260,24 @@ impl Stack {
             .map_err(|e| StackError::setup(flink::JOBMANAGER, e))?;
         let mut watched = vec![&self.jobmanager];
         watched.extend(self.taskmanagers.iter());
-        flink::wait_taskmanagers(&http, &self.endpoints.flink.rest_url, &watched, self.shape, self.ready_timeout)
-            .await
+        flink::wait_taskmanagers(
+            &http,
+            &self.endpoints.flink.rest_url,
+            &watched,
+            self.shape,
+            self.ready_timeout,
+        )
+        .await
     }
 
     /// Saves every container's log under `<artefacts>/logs/`; returns that folder.
     pub async fn save_logs(&self) -> Result<PathBuf, StackError> {
         logs::save_run_logs(&self.run.docker, &self.run.id, &self.artefacts)
             .await
-            .map_err(|source| StackError::Io { path: self.artefacts.join("logs"), source })
+            .map_err(|source| StackError::Io {
+                path: self.artefacts.join("logs"),
+                source,
+            })
     }
 
     /// Removes the run's containers and network, reporting what went wrong.
@@ -303,8 +337,16 @@ impl Parts {
     }
 }
 
-async fn start_services(run: &Run, images: &Images, config: &StackConfig) -> Result<(Parts, Progress), StackError> {
-    let mut awaited = vec![postgres::SERVICE.to_string(), kafka::SERVICE.to_string(), flink::JOBMANAGER.to_string()];
+async fn start_services(
+    run: &Run,
+    images: &Images,
+    config: &StackConfig,
+) -> Result<(Parts, Progress), StackError> {
+    let mut awaited = vec![
+        postgres::SERVICE.to_string(),
+        kafka::SERVICE.to_string(),
+        flink::JOBMANAGER.to_string(),
+    ];
     awaited.push(flink::TASKMANAGERS.to_string());
     if images.flink.sql_gateway {
         awaited.push(flink::GATEWAY.to_string());
@@ -321,40 +363,19 @@ async fn start_services(run: &Run, images: &Images, config: &StackConfig) -> Res
     }
     .await;
     match started {
-        Ok((postgres, kafka, flink)) => Ok((Parts { postgres, kafka, flink }, progress)),
+        Ok((postgres, kafka, flink)) => Ok((
+            Parts {
+                postgres,
+                kafka,
+                flink,
+            },
+            progress,
+        )),
         Err(e) => {
             progress.finish();
             Err(e)
         }
     }
-}
-
-/// Runs `work` until it finishes or the process is interrupted (Ctrl-C, or SIGTERM on Unix). On
-/// interruption, `work` is dropped — and with it any `Stack` (or start in progress) it holds,
-/// which removes their containers unless `keep` — and [`StackError::Interrupted`] is returned.
-pub async fn until_ctrl_c<F: Future>(work: F) -> Result<F::Output, StackError> {
-    tokio::select! {
-        output = work => Ok(output),
-        _ = interrupt() => Err(StackError::Interrupted),
-    }
-}
-
-/// Resolves on Ctrl-C or SIGTERM. Once called, these signals no longer end the process by
-/// themselves: the caller decides (that is what lets it remove containers first).
-pub async fn interrupt() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            },
-            Err(_) => drop(tokio::signal::ctrl_c().await),
-        }
-    }
-    #[cfg(not(unix))]
-    drop(tokio::signal::ctrl_c().await);
 }
 
 /// What the harness created under `scope` (containers, networks, volumes).
@@ -365,4 +386,17 @@ pub async fn inventory(scope: &Scope) -> Result<Inventory, StackError> {
 /// Removes everything the harness created under `scope`; returns what was removed.
 pub async fn down(scope: &Scope) -> Result<Inventory, StackError> {
     cleanup::reap(&docker::connect()?, scope).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `run` shares one stack between concurrent scenarios.
+    #[test]
+    fn a_stack_can_be_shared_between_tasks() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Stack>();
+        shareable::<StackError>();
+    }
 }

@@ -18,7 +18,11 @@ pub const REPLICATION_USER: &str = "replicator";
 
 /// Server settings: logical decoding, and room for the slots and senders of concurrent
 /// scenarios plus the slot lab's leaked-slot experiments.
-const SETTINGS: [&str; 3] = ["wal_level=logical", "max_replication_slots=20", "max_wal_senders=20"];
+const SETTINGS: [&str; 3] = [
+    "wal_level=logical",
+    "max_replication_slots=20",
+    "max_wal_senders=20",
+];
 
 pub(crate) async fn start(
     run: &Run,
@@ -50,8 +54,14 @@ pub(crate) async fn start(
         network_host: handle.container_name().to_string(),
         network_port: PORT,
         database: DATABASE.into(),
-        superuser: Credentials { user: SUPERUSER.into(), password: Secret::new(superuser_password) },
-        replication: Credentials { user: REPLICATION_USER.into(), password: Secret::new(new_password()) },
+        superuser: Credentials {
+            user: SUPERUSER.into(),
+            password: Secret::new(superuser_password),
+        },
+        replication: Credentials {
+            user: REPLICATION_USER.into(),
+            password: Secret::new(new_password()),
+        },
     };
     let client = wait_ready(&handle, &endpoint, timeout).await?;
     create_replication_role(&client, &endpoint).await?;
@@ -73,7 +83,10 @@ pub(crate) async fn wait_ready(
             .await
             .map_err(|e| e.to_string())?;
         tokio::spawn(connection);
-        client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(client)
     })
     .await
@@ -94,8 +107,10 @@ async fn create_replication_role(
         password = role.password.expose(),
         db = endpoint.database,
     );
-    client
-        .batch_execute(&sql)
-        .await
-        .map_err(|e| StackError::setup(SERVICE, format!("creating the replication role {}: {e}", role.user)))
+    client.batch_execute(&sql).await.map_err(|e| {
+        StackError::setup(
+            SERVICE,
+            format!("creating the replication role {}: {e}", role.user),
+        )
+    })
 }
