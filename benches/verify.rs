@@ -1,6 +1,9 @@
 //! Verifier decode rate: decode + compare of a recorded topic of 200k Flink-shaped records held
 //! in memory, per sink format (goal: at least 200k records/s).
 //!
+//! Two figures per format: wall time (criterion's usual), and process CPU time, which is what a
+//! dedicated core would take on a machine shared with other work (the verifier is one thread).
+//!
 //! Rows look like a types scenario's output (bigint, text, decimal, timestamp, timestamp_ltz,
 //! jsonb as a string, bytea as base64, a nullable column) and the expectations use the typed
 //! rules a user would write (`$timestamp`, `$base64`, structured JSON for the jsonb column).
@@ -10,9 +13,13 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 use cdc_harness::expect::{verify, Expectation, ExpectedRecord, ExpectedValue, Mode, Op};
-use cdc_harness::kafka::{ReceivedRecord, RecordedTopic, SinkFormat};
+use cdc_harness::kafka::{decode, ReceivedRecord, RecordedTopic, SinkFormat};
 
 const RECORDS: usize = 200_000;
+
+/// A topic's records and what a scenario would expect of them.
+type Recorded = (Vec<ReceivedRecord>, Expectation);
+type Maker = fn() -> Recorded;
 
 fn row(id: usize, version: usize) -> String {
     format!(
@@ -63,7 +70,7 @@ fn record(
 }
 
 /// `kafka` + `json`: 200k inserted rows, checked as a final state keyed by `id`.
-fn json_topic() -> (Vec<ReceivedRecord>, Expectation) {
+fn json_topic() -> Recorded {
     let records = (0..RECORDS)
         .map(|i| record((i % 4) as i32, (i / 4) as i64, None, Some(row(i, 0))))
         .collect();
@@ -75,7 +82,7 @@ fn json_topic() -> (Vec<ReceivedRecord>, Expectation) {
 
 /// `debezium-json` with a JSON key: 100k inserts, then 50k updates (a `d` and a `c` each),
 /// checked as the exact changelog per key.
-fn debezium_topic() -> (Vec<ReceivedRecord>, Expectation) {
+fn debezium_topic() -> Recorded {
     let inserts = RECORDS / 2;
     let mut records = Vec::with_capacity(RECORDS);
     let mut expected = Vec::with_capacity(RECORDS);
@@ -114,7 +121,7 @@ fn debezium_topic() -> (Vec<ReceivedRecord>, Expectation) {
 }
 
 /// `upsert-kafka`: 150k upserts over 100k keys and 50k tombstones, checked as a final state.
-fn upsert_topic() -> (Vec<ReceivedRecord>, Expectation) {
+fn upsert_topic() -> Recorded {
     let keys = 100_000;
     let mut records = Vec::with_capacity(RECORDS);
     let key = |id: usize| Some(format!(r#"{{"id":{id}}}"#));
@@ -129,14 +136,23 @@ fn upsert_topic() -> (Vec<ReceivedRecord>, Expectation) {
     (records, Expectation::new(Mode::FinalState, rows))
 }
 
+/// CPU time used by this process so far.
+fn cpu_time() -> Duration {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     let mut group = c.benchmark_group("verify");
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(20))
+        .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_secs(1));
-    let topics: [(&str, SinkFormat, fn() -> (Vec<ReceivedRecord>, Expectation)); 3] = [
+    let topics: [(&str, SinkFormat, Maker); 3] = [
         ("json/final-state", SinkFormat::Json, json_topic),
         ("debezium-json/changelog", SinkFormat::DebeziumJson, debezium_topic),
         ("upsert-kafka/final-state", SinkFormat::UpsertKafka, upsert_topic),
@@ -156,12 +172,41 @@ fn bench(c: &mut Criterion) {
             .unwrap();
         assert!(verdict.passed, "{}", verdict.summary());
         group.throughput(Throughput::Elements(RECORDS as u64));
-        group.bench_function(name, |b| {
+        group.bench_function(format!("{name}/wall"), |b| {
             b.iter_batched(
                 || RecordedTopic::new("bench", records.clone()),
                 |mut topic| runtime.block_on(verify(&mut topic, format, &expectation)).unwrap(),
                 BatchSize::PerIteration,
             )
+        });
+        group.bench_function(format!("{name}/decode-only/cpu"), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let start = cpu_time();
+                    let mut changes = Vec::with_capacity(RECORDS);
+                    for record in &records {
+                        decode(format, "bench", record, &mut changes).unwrap();
+                    }
+                    total += cpu_time() - start;
+                    drop(changes);
+                }
+                total
+            })
+        });
+        group.bench_function(format!("{name}/cpu"), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let mut topic = RecordedTopic::new("bench", records.clone());
+                    let start = cpu_time();
+                    let verdict =
+                        runtime.block_on(verify(&mut topic, format, &expectation)).unwrap();
+                    total += cpu_time() - start;
+                    drop(verdict);
+                }
+                total
+            })
         });
     }
     group.finish();

@@ -2,6 +2,7 @@
 //! image, on a port published on 127.0.0.1. Records are produced with rdkafka (keys, several
 //! partitions, tombstones), then read back by assignment and checked in every mode.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -11,6 +12,8 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use testcontainers::bollard::query_parameters::ListImagesOptionsBuilder;
+use testcontainers::bollard::Docker;
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
@@ -20,13 +23,36 @@ use cdc_harness::expect::{
 };
 use cdc_harness::kafka::{KafkaError, ReaderConfig, SinkFormat, SinkReader};
 
-/// The local tansu image (`cdc-harness images build`); `CDC_HARNESS_TANSU_IMAGE` overrides it.
-const TANSU_IMAGE: &str = "cdc-harness/tansu:0.6.0";
+/// The local tansu image's repository (`cdc-harness images build` tags it `0.6.0-<content hash>`);
+/// `CDC_HARNESS_TANSU_IMAGE=name:tag` picks one explicitly.
+const TANSU_REPOSITORY: &str = "cdc-harness/tansu";
+
+/// The newest local tansu image in the Docker engine.
+async fn tansu_image() -> String {
+    if let Ok(image) = std::env::var("CDC_HARNESS_TANSU_IMAGE") {
+        return image;
+    }
+    let docker = Docker::connect_with_local_defaults().expect("a Docker engine");
+    let filters = HashMap::from([("reference", vec![TANSU_REPOSITORY])]);
+    let mut images = docker
+        .list_images(Some(ListImagesOptionsBuilder::new().filters(&filters).build()))
+        .await
+        .expect("list Docker images");
+    images.sort_by_key(|image| std::cmp::Reverse(image.created));
+    images
+        .iter()
+        .flat_map(|image| image.repo_tags.iter())
+        .find(|tag| tag.starts_with(TANSU_REPOSITORY))
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!("no {TANSU_REPOSITORY} image: build it with `cdc-harness images build`")
+        })
+}
 
 /// Starts a broker and returns it with its bootstrap address. The only place these tests know
 /// how a broker is started (the stack API can replace it).
 async fn start_broker() -> (ContainerAsync<GenericImage>, String) {
-    let image = std::env::var("CDC_HARNESS_TANSU_IMAGE").unwrap_or_else(|_| TANSU_IMAGE.to_owned());
+    let image = tansu_image().await;
     let (name, tag) = image.rsplit_once(':').unwrap_or((&image, "latest"));
     // tansu advertises one address, so the published host port must be known before start.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -148,7 +174,6 @@ fn upsert_changelog() -> Vec<ExpectedRecord> {
 }
 
 #[tokio::test]
-#[ignore = "needs the local tansu image (cdc-harness images build)"]
 async fn upsert_kafka_topic_in_every_mode() {
     with_broker(|bootstrap| async move {
         create_topic(&bootstrap, "upserts", 3).await;
@@ -205,7 +230,6 @@ async fn upsert_kafka_topic_in_every_mode() {
 }
 
 #[tokio::test]
-#[ignore = "needs the local tansu image (cdc-harness images build)"]
 async fn missing_and_extra_records_fail_with_their_diff() {
     with_broker(|bootstrap| async move {
         create_topic(&bootstrap, "upserts", 3).await;
@@ -239,7 +263,6 @@ async fn missing_and_extra_records_fail_with_their_diff() {
 }
 
 #[tokio::test]
-#[ignore = "needs the local tansu image (cdc-harness images build)"]
 async fn records_that_arrive_while_verifying_are_awaited() {
     with_broker(|bootstrap| async move {
         create_topic(&bootstrap, "late", 2).await;
@@ -264,7 +287,6 @@ async fn records_that_arrive_while_verifying_are_awaited() {
 }
 
 #[tokio::test]
-#[ignore = "needs the local tansu image (cdc-harness images build)"]
 async fn flink_json_and_debezium_json_topics() {
     with_broker(|bootstrap| async move {
         let fixture = |name: &str| {
@@ -317,7 +339,6 @@ async fn flink_json_and_debezium_json_topics() {
 }
 
 #[tokio::test]
-#[ignore = "needs the local tansu image (cdc-harness images build)"]
 async fn a_topic_that_never_appears_is_named() {
     with_broker(|bootstrap| async move {
         let mut config = ReaderConfig::new(&bootstrap, "never-created");

@@ -196,3 +196,39 @@ async fn a_changelog_with_an_unexpected_record_fails_without_waiting() {
     );
     assert!(text.contains("  - missing record #2: key={\"id\":2}"), "{text}");
 }
+
+/// A source that hands out its records in batches of ten, like the live reader's batch cap.
+struct Batches(RecordedTopic, Vec<ReceivedRecord>);
+
+impl cdc_harness::kafka::RecordSource for Batches {
+    fn topic(&self) -> &str {
+        self.0.topic()
+    }
+
+    async fn poll(&mut self, wait: Duration) -> Result<Vec<ReceivedRecord>, KafkaError> {
+        if self.1.is_empty() {
+            self.1 = self.0.poll(wait).await?;
+        }
+        let rest = self.1.split_off(self.1.len().min(10));
+        Ok(std::mem::replace(&mut self.1, rest))
+    }
+
+    fn caught_up(&self) -> bool {
+        self.1.is_empty()
+    }
+}
+
+#[tokio::test]
+async fn a_backlog_is_read_without_pausing_between_batches() {
+    let lines: Vec<String> =
+        (0..500).map(|i| format!("0|{{\"id\":{i}}}|{{\"id\":{i},\"v\":\"x\"}}")).collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let mut source = Batches(RecordedTopic::new("t", records(&lines)), Vec::new());
+    let mut e = quick(Mode::FinalState, (0..500).map(|i| upsert(i, "x")).collect());
+    e.timeout = Duration::from_secs(20);
+    e.quiet_period = Duration::ZERO;
+    let verdict = verify(&mut source, SinkFormat::UpsertKafka, &e).await.unwrap();
+    assert!(verdict.passed, "{}", verdict.summary());
+    // 50 batches with a pause between each would take seconds.
+    assert!(verdict.waited < Duration::from_secs(2), "{:?}", verdict.waited);
+}

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::align::{align, drop_duplicates, steps_to_entries};
 use super::compare::{compare, Mismatch};
 use super::diff::DiffEntry;
-use super::index::{decisive, Index, Keys, RowIndex};
+use super::index::{Groups, Index, Keys, Probe, RowIndex};
 use super::{Count, Expectation, ExpectedRecord, ExpectedValue, Mode};
 use crate::kafka::{Change, Datum, Op};
 
@@ -25,7 +25,10 @@ pub(crate) fn may_hold(expectation: &Expectation, changes: &[Change]) -> bool {
     match &expectation.mode {
         Mode::Changelog | Mode::Contains => changes.len() >= expectation.records.len(),
         Mode::Count(count) => count.total.is_none_or(|total| changes.len() >= total),
-        Mode::FinalState => true,
+        // Each expected row comes from a change of its own.
+        Mode::FinalState => {
+            changes.len() >= expectation.records.iter().filter(|r| r.value.is_some()).count()
+        }
     }
 }
 
@@ -96,56 +99,64 @@ fn changelog(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
     // Without any keys, the whole topic is one sequence.
     let by_key = !keys.fields.is_empty() || records.iter().any(|r| r.key.is_some());
 
-    let mut group_of: HashMap<Option<String>, usize> = HashMap::new();
-    let mut received: Vec<Vec<usize>> = Vec::new();
-    for (i, change) in changes.iter().enumerate() {
-        let text = if by_key { keys.canonical_of_change(change) } else { None };
-        let g = *group_of.entry(text).or_insert_with(|| {
-            received.push(Vec::new());
-            received.len() - 1
-        });
-        received[g].push(i);
-    }
-    let group_key = |g: usize| keys.of_change(&changes[received[g][0]]);
+    // Received changes grouped by key, groups numbered in order of first appearance.
+    let mut group_of_text: HashMap<String, usize> = HashMap::new();
+    let mut keyless_group: Option<usize> = None;
+    let mut first_of_group: Vec<usize> = Vec::new();
+    let mut new_group = |i: usize| {
+        first_of_group.push(i);
+        first_of_group.len() - 1
+    };
+    let group_of_change: Vec<usize> = (0..changes.len())
+        .map(|i| match by_key.then(|| keys.canonical_of_change(&changes[i])).flatten() {
+            Some(text) => *group_of_text.entry(text).or_insert_with(|| new_group(i)),
+            None => *keyless_group.get_or_insert_with(|| new_group(i)),
+        })
+        .collect();
+    let seen = first_of_group.len();
+    let received = Groups::new(&group_of_change, seen);
+    let group_key = |g: usize| keys.of_change(&changes[first_of_group[g]]);
+    let key_matches_group = |record: &ExpectedRecord, g: usize| {
+        keys.of_record(record)
+            .is_some_and(|k| group_key(g).is_some_and(|d| compare(&k, &d).is_ok()))
+    };
 
-    // Expected records join the received group of their key (new groups for unseen keys).
-    let mut expected: Vec<Vec<usize>> = vec![Vec::new(); received.len()];
-    let mut unseen: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, record) in records.iter().enumerate() {
-        let key = if by_key { keys.of_record(record) } else { None };
-        let found = match &key {
-            None => group_of.get(&None).copied(),
-            Some(k) => {
-                let exact = decisive(k, true);
-                let by_text = k.canonical().and_then(|t| group_of.get(&Some(t)).copied());
-                by_text
-                    .filter(|&g| exact || group_key(g).is_some_and(|d| compare(k, &d).is_ok()))
+    // Expected records join the received group of their key; unseen keys get groups after.
+    let mut unseen: Vec<String> = Vec::new();
+    let group_of_record: Vec<usize> = records
+        .iter()
+        .map(|record| {
+            let probe = if by_key { keys.probe_record(record) } else { Probe::Absent };
+            let found = match &probe {
+                Probe::Absent => keyless_group,
+                Probe::Text { text, exact } => group_of_text
+                    .get(text.as_str())
+                    .copied()
+                    .filter(|&g| *exact || key_matches_group(record, g))
                     .or_else(|| {
-                        (!decisive(k, true))
-                            .then(|| {
-                                (0..received.len())
-                                    .find(|&g| group_key(g).is_some_and(|d| compare(k, &d).is_ok()))
-                            })
+                        (!exact)
+                            .then(|| (0..seen).find(|&g| key_matches_group(record, g)))
                             .flatten()
-                    })
-            }
-        };
-        match found {
-            Some(g) => expected[g].push(i),
-            None => {
-                let label = key.map_or("(no key)".to_owned(), |k| k.to_string());
-                match unseen.iter_mut().find(|(l, _)| *l == label) {
-                    Some((_, ids)) => ids.push(i),
-                    None => unseen.push((label, vec![i])),
-                }
-            }
-        }
-    }
+                    }),
+                Probe::Scan => (0..seen).find(|&g| key_matches_group(record, g)),
+            };
+            found.unwrap_or_else(|| {
+                let label = keys.of_record(record).map_or("(no key)".to_owned(), |k| k.to_string());
+                let at = unseen.iter().position(|l| *l == label).unwrap_or_else(|| {
+                    unseen.push(label);
+                    unseen.len() - 1
+                });
+                seen + at
+            })
+        })
+        .collect();
+    let expected = Groups::new(&group_of_record, seen + unseen.len());
 
     let mut entries = Vec::new();
-    for (g, got) in received.iter().enumerate() {
-        let mut steps =
-            align(&expected[g], got, |e, r| record_mismatch(&records[e], &changes[r]).is_none());
+    for g in 0..seen {
+        let mut steps = align(expected.get(g), received.get(g), |e, r| {
+            record_mismatch(&records[e], &changes[r]).is_none()
+        });
         if expectation.allow_duplicates {
             drop_duplicates(&mut steps, changes);
         }
@@ -155,9 +166,9 @@ fn changelog(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
             entries.extend(steps_to_entries(steps, label.as_deref(), records, changes));
         }
     }
-    for (label, ids) in unseen {
-        for e in ids {
-            entries.push(DiffEntry::missing(Some(&label), e, &records[e], None));
+    for (at, label) in unseen.iter().enumerate() {
+        for &e in expected.get(seen + at) {
+            entries.push(DiffEntry::missing(Some(label), e, &records[e], None));
         }
     }
     entries
@@ -169,54 +180,60 @@ fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> 
 
     // Rebuild: keyed rows by key; rows without a key as a bag, retracted by equal value.
     let mut keyed: HashMap<String, usize> = HashMap::new();
-    let mut bag: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut bag: Vec<usize> = Vec::new();
+    let mut retractions: Vec<usize> = Vec::new();
     for (i, change) in changes.iter().enumerate() {
         match keys.canonical_of_change(change) {
-            Some(key) => {
-                if change.op.is_retraction() {
-                    keyed.remove(&key);
-                } else if change.row.is_some() {
-                    keyed.insert(key, i);
-                }
+            Some(key) if change.op.is_retraction() => {
+                keyed.remove(&key);
             }
-            None => {
-                let Some(row) = &change.row else { continue };
-                let text = row.canonical();
-                if change.op.is_retraction() {
-                    if bag.get_mut(&text).and_then(Vec::pop).is_none()
-                        && !expectation.allow_duplicates
-                    {
-                        entries.push(DiffEntry::Extra {
-                            key: None,
-                            received: changes[i].to_string(),
-                            note: Some("retracts a row that is not there".into()),
-                        });
-                    }
-                } else {
-                    bag.entry(text).or_default().push(i);
-                }
+            Some(key) if change.row.is_some() => {
+                keyed.insert(key, i);
             }
+            Some(_) => {}
+            None if change.row.is_none() => {}
+            None if change.op.is_retraction() => retractions.push(i),
+            None => bag.push(i),
         }
     }
-    let mut rows: Vec<usize> = keyed.into_values().chain(bag.into_values().flatten()).collect();
-    rows.sort_unstable();
+    if !retractions.is_empty() {
+        // Which row a retraction removes does not depend on order: equal rows are alike, and
+        // across partitions a delete may be read before its insert.
+        let text = |i: usize| changes[i].row.as_ref().map(Datum::canonical);
+        let chains = Index::new(bag.iter().map(|&i| text(i)));
+        let mut gone = vec![false; bag.len()];
+        for r in retractions {
+            let probe =
+                Probe::Text { text: text(r).expect("retractions here have a row"), exact: true };
+            match chains.find(&gone, &probe, |_| true) {
+                Some(b) => gone[b] = true,
+                None if expectation.allow_duplicates => {}
+                None => entries.push(DiffEntry::Extra {
+                    key: None,
+                    received: changes[r].to_string(),
+                    note: Some("retracts a row that is not there".into()),
+                }),
+            }
+        }
+        bag = bag.into_iter().zip(gone).filter(|(_, gone)| !gone).map(|(i, _)| i).collect();
+    }
+    let mut state: Vec<(usize, Option<String>)> = keyed
+        .into_iter()
+        .map(|(text, i)| (i, Some(text)))
+        .chain(bag.into_iter().map(|i| (i, None)))
+        .collect();
+    state.sort_unstable_by_key(|(i, _)| *i);
+    let rows: Vec<usize> = state.iter().map(|(i, _)| *i).collect();
+    let by_key = Index::new(state.into_iter().map(|(_, text)| text));
 
     let row_of = |p: usize| changes[rows[p]].row.as_ref().expect("state rows have a row");
     let key_of = |p: usize| keys.of_change(&changes[rows[p]]);
-    let by_key = Index::new(rows.iter().map(|&i| keys.canonical_of_change(&changes[i])));
     let mut by_row: Option<RowIndex> = None;
     let mut used = vec![false; rows.len()];
     for (e, record) in expectation.records.iter().enumerate() {
-        let key = keys.of_record(record);
-        let found = match &key {
-            Some(k) => {
-                // A decisive key found by its text is equal; others need the full rules.
-                let exact = decisive(k, true);
-                by_key.find(&used, Some(k), |p| {
-                    exact || key_of(p).is_some_and(|d| compare(k, &d).is_ok())
-                })
-            }
-            None => {
+        let probe = keys.probe_record(record);
+        let found = match &probe {
+            Probe::Absent => {
                 let value = record.value.as_ref().expect("validated: a deletion has a key");
                 by_row
                     .get_or_insert_with(|| {
@@ -224,8 +241,15 @@ fn final_state(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> 
                     })
                     .find(&used, value, |p| compare(value, row_of(p)).is_ok())
             }
+            // A key found by an exact text is equal; others need the full rules.
+            probe => by_key.find(&used, probe, |p| {
+                probe.is_exact()
+                    || keys
+                        .of_record(record)
+                        .is_some_and(|k| key_of(p).is_some_and(|d| compare(&k, &d).is_ok()))
+            }),
         };
-        let label = || key.as_ref().map(|k| k.to_string());
+        let label = || keys.of_record(record).map(|k| k.to_string());
         let Some(p) = found else {
             if record.value.is_some() {
                 entries.push(DiffEntry::missing(label().as_deref(), e, record, None));
@@ -274,34 +298,31 @@ fn contains(expectation: &Expectation, changes: &[Change]) -> Vec<DiffEntry> {
     let mut used = vec![false; changes.len()];
     let mut entries = Vec::new();
     for (e, record) in expectation.records.iter().enumerate() {
+        let probe = keys.probe_record(record);
+        // A key found by an exact text is equal; others need the full rules.
         let accept = |r: usize| {
-            key_matches(&keys, record, &changes[r])
+            (probe.is_exact() || key_matches(&keys, record, &changes[r]))
                 && record_mismatch(record, &changes[r]).is_none()
         };
-        let key = keys.of_record(record);
-        let found = match (&key, &record.value) {
-            (Some(k), _) => by_key.find(&used, Some(k), accept),
-            (None, None) => unreachable!("validated: a deletion has a key"),
-            (None, Some(value)) => by_row
+        let found = match (&probe, &record.value) {
+            (Probe::Absent, None) => unreachable!("validated: a deletion has a key"),
+            // No key: any key will do, look the value up.
+            (Probe::Absent, Some(value)) => by_row
                 .get_or_insert_with(|| {
                     RowIndex::new(changes.iter().map(|c| c.row.as_ref()).collect())
                 })
                 .find(&used, value, accept),
+            (probe, _) => by_key.find(&used, probe, accept),
         };
         match found {
             Some(r) => used[r] = true,
             None => {
                 // The latest record of the same key, when there is one, is the near miss.
-                let closest =
-                    key.as_ref().and_then(|k| by_key.candidates(&used, k).pop()).and_then(|r| {
-                        record_mismatch(record, &changes[r]).map(|m| (changes[r].to_string(), m))
-                    });
-                entries.push(DiffEntry::missing(
-                    key.map(|k| k.to_string()).as_deref(),
-                    e,
-                    record,
-                    closest,
-                ));
+                let closest = by_key.candidates(&used, &probe).pop().and_then(|r| {
+                    record_mismatch(record, &changes[r]).map(|m| (changes[r].to_string(), m))
+                });
+                let label = keys.of_record(record).map(|k| k.to_string());
+                entries.push(DiffEntry::missing(label.as_deref(), e, record, closest));
             }
         }
     }

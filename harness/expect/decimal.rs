@@ -4,8 +4,6 @@
 //! which makes the form unique: two numbers are equal exactly when their forms are equal. No
 //! arithmetic is needed to compare, so no big-number crate is either.
 
-use std::fmt::Write as _;
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Decimal {
     negative: bool,
@@ -14,49 +12,112 @@ pub struct Decimal {
     exponent: i64,
 }
 
-impl Decimal {
-    /// Parses JSON number syntax, leniently: a leading `+`, leading zeros, `.5` and `5.` are
-    /// accepted (numeric strings from other writers). Anything else is `None`.
-    pub fn parse(text: &str) -> Option<Decimal> {
-        let text = text.trim();
-        let (negative, rest) = match text.as_bytes().first()? {
+/// A number's text taken apart without allocating: sign, significant digits, exponent.
+struct Scanned<'a> {
+    negative: bool,
+    /// The mantissa's digits, integer part then fraction, without the point.
+    int: &'a [u8],
+    frac: &'a [u8],
+    /// Leading and trailing zeros of `int ++ frac`, which carry no digits.
+    leading: usize,
+    trailing: usize,
+    exponent: i64,
+}
+
+impl<'a> Scanned<'a> {
+    /// JSON number syntax, leniently: a leading `+`, leading zeros, `.5` and `5.` are accepted
+    /// (numeric strings from other writers). Anything else is `None`.
+    fn scan(text: &'a str) -> Option<Scanned<'a>> {
+        let text = text.trim().as_bytes();
+        let (negative, rest) = match text.first()? {
             b'-' => (true, &text[1..]),
             b'+' => (false, &text[1..]),
             _ => (false, text),
         };
-        let (mantissa, exp_part) = match rest.find(['e', 'E']) {
+        let (mantissa, exp_part) = match rest.iter().position(|&b| b == b'e' || b == b'E') {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
-        let (int_part, frac_part) = match mantissa.find('.') {
+        let (int, frac) = match mantissa.iter().position(|&b| b == b'.') {
             Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
-            None => (mantissa, ""),
+            None => (mantissa, &[][..]),
         };
-        if int_part.is_empty() && frac_part.is_empty() {
+        if int.is_empty() && frac.is_empty() || !int.iter().chain(frac).all(u8::is_ascii_digit) {
             return None;
         }
-        if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let mut exponent: i64 = match exp_part {
+        let exponent: i64 = match exp_part {
             None => 0,
             Some(e) => {
-                let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
-                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                let digits = e.strip_prefix(b"+").or_else(|| e.strip_prefix(b"-")).unwrap_or(e);
+                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
                     return None;
                 }
-                e.parse().ok()?
+                std::str::from_utf8(e).ok()?.parse().ok()?
             }
         };
-        exponent -= frac_part.len() as i64;
-        let all: String = int_part.chars().chain(frac_part.chars()).collect();
-        let significant = all.trim_start_matches('0');
-        let trimmed = significant.trim_end_matches('0');
-        exponent += (significant.len() - trimmed.len()) as i64;
-        if trimmed.is_empty() {
+        let all = || int.iter().chain(frac);
+        let leading = all().take_while(|&&b| b == b'0').count();
+        let trailing = if leading == int.len() + frac.len() {
+            0
+        } else {
+            all().rev().take_while(|&&b| b == b'0').count()
+        };
+        let exponent = exponent.saturating_sub(frac.len() as i64).saturating_add(trailing as i64);
+        Some(Scanned { negative, int, frac, leading, trailing, exponent })
+    }
+
+    fn is_zero(&self) -> bool {
+        self.leading == self.int.len() + self.frac.len()
+    }
+
+    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
+        let significant = self.int.len() + self.frac.len() - self.leading - self.trailing;
+        self.int.iter().chain(self.frac).skip(self.leading).take(significant).copied()
+    }
+}
+
+impl Decimal {
+    /// Parses JSON number syntax, leniently: a leading `+`, leading zeros, `.5` and `5.` are
+    /// accepted (numeric strings from other writers). Anything else is `None`.
+    pub fn parse(text: &str) -> Option<Decimal> {
+        let scanned = Scanned::scan(text)?;
+        if scanned.is_zero() {
             return Some(Decimal { negative: false, digits: String::new(), exponent: 0 });
         }
-        Some(Decimal { negative, digits: trimmed.to_owned(), exponent })
+        Some(Decimal {
+            negative: scanned.negative,
+            digits: scanned.digits().map(char::from).collect(),
+            exponent: scanned.exponent,
+        })
+    }
+
+    /// Whether `text` is a number equal to this one (without allocating: the hot comparison).
+    pub fn equals_text(&self, text: &str) -> bool {
+        match Scanned::scan(text) {
+            None => false,
+            Some(s) if s.is_zero() => self.digits.is_empty(),
+            Some(s) => {
+                s.negative == self.negative
+                    && s.exponent == self.exponent
+                    && s.digits().eq(self.digits.bytes())
+            }
+        }
+    }
+
+    /// Writes the canonical text of the number `text` (see [`Decimal::write_canonical`]) without
+    /// building it; `false` when `text` is not a number.
+    pub fn write_canonical_of(text: &str, out: &mut String) -> bool {
+        let Some(s) = Scanned::scan(text) else { return false };
+        if s.is_zero() {
+            out.push('0');
+            return true;
+        }
+        if s.negative {
+            out.push('-');
+        }
+        out.extend(s.digits().map(char::from));
+        write_exponent(s.exponent, out);
+        true
     }
 
     /// A finite float by its shortest round-trip text (`0.1` stays `0.1`).
@@ -77,10 +138,31 @@ impl Decimal {
             out.push('-');
         }
         out.push_str(&self.digits);
-        if self.exponent != 0 {
-            let _ = write!(out, "e{}", self.exponent);
+        write_exponent(self.exponent, out);
+    }
+}
+
+/// `e<exponent>` unless it is 0; by hand, as every key and number is indexed by this text.
+fn write_exponent(exponent: i64, out: &mut String) {
+    if exponent == 0 {
+        return;
+    }
+    out.push('e');
+    if exponent < 0 {
+        out.push('-');
+    }
+    let mut buffer = [0u8; 20];
+    let mut n = exponent.unsigned_abs();
+    let mut at = buffer.len();
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
+    out.push_str(std::str::from_utf8(&buffer[at..]).expect("ASCII digits"));
 }
 
 #[cfg(test)]
@@ -133,6 +215,26 @@ mod tests {
     }
 
     #[test]
+    fn text_comparison_and_canonical_text_agree_with_parse() {
+        for (a, b) in [
+            ("10.50", "10.5"),
+            ("0.000", "-0"),
+            ("1e2", "100"),
+            ("7", "7.01"),
+            ("-1", "1"),
+            ("1e2", "1e3"),
+        ] {
+            assert_eq!(d(a).equals_text(b), d(a) == d(b), "{a} vs {b}");
+            let (mut x, mut y) = (String::new(), String::new());
+            assert!(Decimal::write_canonical_of(b, &mut x));
+            d(b).write_canonical(&mut y);
+            assert_eq!(x, y);
+        }
+        assert!(!d("1").equals_text("one"));
+        assert!(!Decimal::write_canonical_of("one", &mut String::new()));
+    }
+
+    #[test]
     fn canonical_text() {
         let mut s = String::new();
         d("-10.50").write_canonical(&mut s);
@@ -140,5 +242,11 @@ mod tests {
         s.clear();
         d("0").write_canonical(&mut s);
         assert_eq!(s, "0");
+        s.clear();
+        d("1200").write_canonical(&mut s);
+        assert_eq!(s, "12e2");
+        s.clear();
+        d("1e-9223372036854775807").write_canonical(&mut s);
+        assert_eq!(s, "1e-9223372036854775807");
     }
 }

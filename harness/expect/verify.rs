@@ -12,8 +12,12 @@ const POLL_WAIT: Duration = Duration::from_millis(200);
 
 /// Up to this many changes, every poll that brings new ones re-checks the expectation (so a
 /// wrong record fails at once); beyond, only once enough have arrived for it to hold, which
-/// keeps large volumes from being re-checked on every poll.
+/// keeps large volumes from being re-checked on every poll. Either way only when the source
+/// has caught up with the topic (not in the middle of a backlog).
 const EAGER_CHECK_LIMIT: usize = 10_000;
+
+/// The longest one attempt reads a backlog before checking the clock and the expectation.
+const MAX_DRAIN: Duration = Duration::from_secs(2);
 
 /// Why an attempt did not finish the wait.
 #[derive(Debug, thiserror::Error)]
@@ -48,12 +52,20 @@ pub async fn verify<S: RecordSource + Send>(
     let outcome = retry
         .run(|| async {
             let mut state = state.lock().await;
-            state
-                .read(format, &topic, POLL_WAIT)
-                .await
-                .map_err(|e| Attempt::Fatal(Wait::Failed(e)))?;
+            // A backlog is read through without the pauses between attempts.
+            let draining_since = Instant::now();
+            loop {
+                state
+                    .read(format, &topic, POLL_WAIT)
+                    .await
+                    .map_err(|e| Attempt::Fatal(Wait::Failed(e)))?;
+                if state.source.caught_up() || draining_since.elapsed() >= MAX_DRAIN {
+                    break;
+                }
+            }
             let received = state.changes.len();
             let worth_checking = state.last.as_ref().is_none_or(|(n, _)| *n != received)
+                && state.source.caught_up()
                 && (may_hold(expectation, &state.changes) || received <= EAGER_CHECK_LIMIT);
             if !worth_checking {
                 return Err(Attempt::Retry(Wait::NotYet(received)));

@@ -121,13 +121,12 @@ impl Datum {
         match self {
             Datum::Null => out.push_str("null"),
             Datum::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Datum::Number(text) => match Decimal::parse(text) {
-                Some(d) => d.write_canonical(out),
-                None => {
+            Datum::Number(text) => {
+                if !Decimal::write_canonical_of(text, out) {
                     out.push('#');
                     out.push_str(text);
                 }
-            },
+            }
             Datum::String(s) => write_json_string(s, out),
             Datum::Array(items) => {
                 out.push('[');

@@ -173,13 +173,19 @@ impl FromStr for SinkFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaError {
     #[error("cannot create a Kafka consumer for {bootstrap}: {source}")]
-    Client { bootstrap: String, source: rdkafka::error::KafkaError },
+    Client { bootstrap: String, source: Box<rdkafka::error::KafkaError> },
     #[error("topic {topic} did not appear on {bootstrap} within {:.1}s: {last}", waited.as_secs_f64())]
     TopicMissing { topic: String, bootstrap: String, waited: Duration, last: String },
     #[error("cannot read topic {topic} from {bootstrap}: {source}")]
-    Consume { topic: String, bootstrap: String, source: rdkafka::error::KafkaError },
+    Consume { topic: String, bootstrap: String, source: Box<rdkafka::error::KafkaError> },
     #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(Box<DecodeError>),
+}
+
+impl From<DecodeError> for KafkaError {
+    fn from(error: DecodeError) -> KafkaError {
+        KafkaError::Decode(Box::new(error))
+    }
 }
 
 /// Where the verifier reads records from.
@@ -191,6 +197,12 @@ pub trait RecordSource {
         &mut self,
         wait: Duration,
     ) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send;
+
+    /// Whether the last poll took everything there was to take at that moment (a full batch
+    /// says more is waiting). The verifier checks its expectation only when caught up.
+    fn caught_up(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

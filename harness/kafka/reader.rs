@@ -5,7 +5,6 @@
 //! asks for the high watermark or end offsets: tansu answers ListOffsets LATEST with the start
 //! of the last batch, so "read up to the end offset" would stop early.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +49,8 @@ pub struct SinkReader {
     consumer: Arc<StreamConsumer>,
     config: ReaderConfig,
     partitions: Vec<i32>,
+    /// The last poll stopped at MAX_BATCH records.
+    last_batch_full: bool,
 }
 
 impl SinkReader {
@@ -71,12 +72,13 @@ impl SinkReader {
         for (key, value) in &config.properties {
             client.set(key, value.expose());
         }
-        let consumer: StreamConsumer = client
-            .create()
-            .map_err(|source| KafkaError::Client { bootstrap: config.bootstrap.clone(), source })?;
+        let consumer: StreamConsumer = client.create().map_err(|source| KafkaError::Client {
+            bootstrap: config.bootstrap.clone(),
+            source: Box::new(source),
+        })?;
         let consumer = Arc::new(consumer);
         let partitions = wait_for_partitions(&consumer, &config).await?;
-        let reader = SinkReader { consumer, config, partitions };
+        let reader = SinkReader { consumer, config, partitions, last_batch_full: false };
         reader.rewind()?;
         tracing::debug!(topic = %reader.config.topic, partitions = ?reader.partitions, "assigned from the beginning");
         Ok(reader)
@@ -100,7 +102,11 @@ impl SinkReader {
 }
 
 fn consume_error(config: &ReaderConfig, source: rdkafka::error::KafkaError) -> KafkaError {
-    KafkaError::Consume { topic: config.topic.clone(), bootstrap: config.bootstrap.clone(), source }
+    KafkaError::Consume {
+        topic: config.topic.clone(),
+        bootstrap: config.bootstrap.clone(),
+        source: Box::new(source),
+    }
 }
 
 /// Polls the topic's metadata until it lists partitions.
@@ -159,49 +165,47 @@ impl RecordSource for SinkReader {
         &self.config.topic
     }
 
-    fn poll(
-        &mut self,
-        wait: Duration,
-    ) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send {
-        async move {
-            let mut records = Vec::new();
-            let mut budget = wait;
-            // Wait up to `wait` for the first record, then take what is already there.
-            while records.len() < MAX_BATCH {
-                let message = match tokio::time::timeout(budget, self.consumer.recv()).await {
-                    Err(_elapsed) => break,
-                    Ok(Ok(message)) => message,
-                    // Transport hiccups surface here and heal by themselves; a topic that is
-                    // gone does not.
-                    Ok(Err(e))
-                        if e.rdkafka_error_code()
-                            == Some(RDKafkaErrorCode::UnknownTopicOrPartition) =>
-                    {
-                        return Err(consume_error(&self.config, e))
-                    }
-                    Ok(Err(e)) => {
-                        tracing::debug!(topic = %self.config.topic, error = %e, "transient consumer error");
-                        break;
-                    }
-                };
-                records.push(ReceivedRecord {
-                    partition: message.partition(),
-                    offset: message.offset(),
-                    key: message.key().map(<[u8]>::to_vec),
-                    value: message.payload().map(<[u8]>::to_vec),
-                    timestamp: message.timestamp().to_millis(),
-                    headers: message
-                        .headers()
-                        .map(|h| {
-                            h.iter()
-                                .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                });
-                budget = Duration::ZERO;
-            }
-            Ok(records)
+    fn caught_up(&self) -> bool {
+        !self.last_batch_full
+    }
+
+    async fn poll(&mut self, wait: Duration) -> Result<Vec<ReceivedRecord>, KafkaError> {
+        let mut records = Vec::new();
+        let mut budget = wait;
+        // Wait up to `wait` for the first record, then take what is already there.
+        while records.len() < MAX_BATCH {
+            let message = match tokio::time::timeout(budget, self.consumer.recv()).await {
+                Err(_elapsed) => break,
+                Ok(Ok(message)) => message,
+                // Transport hiccups surface here and heal by themselves; a topic that is
+                // gone does not.
+                Ok(Err(e))
+                    if e.rdkafka_error_code()
+                        == Some(RDKafkaErrorCode::UnknownTopicOrPartition) =>
+                {
+                    return Err(consume_error(&self.config, e))
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!(topic = %self.config.topic, error = %e, "transient consumer error");
+                    break;
+                }
+            };
+            records.push(ReceivedRecord {
+                partition: message.partition(),
+                offset: message.offset(),
+                key: message.key().map(<[u8]>::to_vec),
+                value: message.payload().map(<[u8]>::to_vec),
+                timestamp: message.timestamp().to_millis(),
+                headers: message
+                    .headers()
+                    .map(|h| {
+                        h.iter().map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec))).collect()
+                    })
+                    .unwrap_or_default(),
+            });
+            budget = Duration::ZERO;
         }
+        self.last_batch_full = records.len() >= MAX_BATCH;
+        Ok(records)
     }
 }

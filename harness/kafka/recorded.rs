@@ -6,7 +6,6 @@
 //! Offsets count from 0 per partition in line order. Empty lines and `#` comments are skipped.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -45,22 +44,25 @@ impl RecordSource for RecordedTopic {
         &self.topic
     }
 
-    fn poll(
-        &mut self,
-        wait: Duration,
-    ) -> impl Future<Output = Result<Vec<ReceivedRecord>, KafkaError>> + Send {
-        async move {
-            let start = *self.first_poll.get_or_insert_with(Instant::now);
-            let now = Instant::now();
-            let due = self.take_due(now - start);
-            if !due.is_empty() {
-                return Ok(due);
-            }
-            let next = self.pending.front().map(|(at, _)| start + *at);
-            let until = next.map_or(now + wait, |n| n.min(now + wait));
-            tokio::time::sleep_until(until).await;
-            Ok(self.take_due(Instant::now() - start))
+    fn caught_up(&self) -> bool {
+        match (self.first_poll, self.pending.front()) {
+            (Some(start), Some((at, _))) => start + *at > Instant::now(),
+            (_, None) => true,
+            (None, Some(_)) => false,
         }
+    }
+
+    async fn poll(&mut self, wait: Duration) -> Result<Vec<ReceivedRecord>, KafkaError> {
+        let start = *self.first_poll.get_or_insert_with(Instant::now);
+        let now = Instant::now();
+        let due = self.take_due(now - start);
+        if !due.is_empty() {
+            return Ok(due);
+        }
+        let next = self.pending.front().map(|(at, _)| start + *at);
+        let until = next.map_or(now + wait, |n| n.min(now + wait));
+        tokio::time::sleep_until(until).await;
+        Ok(self.take_due(Instant::now() - start))
     }
 }
 
@@ -127,7 +129,9 @@ mod tests {
         };
         let mut topic =
             RecordedTopic::new("t", vec![rec(0)]).arriving(Duration::from_secs(5), vec![rec(1)]);
+        assert!(!topic.caught_up(), "nothing read yet");
         assert_eq!(topic.poll(Duration::from_secs(1)).await.unwrap().len(), 1);
+        assert!(topic.caught_up(), "the late record is not there yet");
         assert!(topic.poll(Duration::from_secs(1)).await.unwrap().is_empty());
         let late = topic.poll(Duration::from_secs(10)).await.unwrap();
         assert_eq!(late.len(), 1);
