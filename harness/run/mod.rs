@@ -6,6 +6,7 @@
 //! scenario through its phases, each timed and bounded, and always through teardown.
 
 mod action;
+pub mod bench;
 mod context;
 mod convert;
 mod failure;
