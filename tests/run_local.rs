@@ -27,7 +27,9 @@ fn repo(path: &str) -> PathBuf {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-local").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("run-local")
+        .join(name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -35,10 +37,15 @@ fn scratch(name: &str) -> PathBuf {
 /// jdbc-kafka-json with one expected row that never arrives ("kettles").
 fn wrong_expectation_scenario(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(repo("scenarios/jdbc-kafka-json.toml")).unwrap();
-    let wrong = text
-        .replace("name = \"jdbc-kafka-json\"", "name = \"jdbc-wrong-expectation\"")
-        .replace("name = \"kettle\", price = 24.90", "name = \"kettles\", price = 24.90")
-        + "\n[timeouts]\nexpect = \"15s\"\n";
+    let wrong =
+        text.replace(
+            "name = \"jdbc-kafka-json\"",
+            "name = \"jdbc-wrong-expectation\"",
+        )
+        .replace(
+            "name = \"kettle\", price = 24.90",
+            "name = \"kettles\", price = 24.90",
+        ) + "\n[timeouts]\nexpect = \"15s\"\n";
     assert!(wrong.contains("kettles"));
     let path = dir.join("jdbc-wrong-expectation.toml");
     std::fs::write(&path, wrong).unwrap();
@@ -51,11 +58,21 @@ fn cli() -> Command {
 
 fn outcome_line(r: &ScenarioResult) -> String {
     match r.outcome.failure() {
-        Some(f) => format!("{} {} in {}: {}\n{}", r.name, r.outcome.label(), f.phase, f.root_cause, f.details.clone().unwrap_or_default()),
+        Some(f) => format!(
+            "{} {} in {}: {}\n{}",
+            r.name,
+            r.outcome.label(),
+            f.phase,
+            f.root_cause,
+            f.details.clone().unwrap_or_default()
+        ),
         None => format!("{} {}", r.name, r.outcome.label()),
     }
 }
 
+// The std lock is held across awaits on purpose: it serializes stack starts between tests that
+// each have their own runtime (and the plain #[test]s).
+#[allow(clippy::await_holding_lock)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
     let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
@@ -65,7 +82,9 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
     let run_id = RunId::generate(chrono::Utc::now());
     let planned = plan(&paths, run_id.as_str(), false).expect("the scenarios are valid");
 
-    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.expect("local images");
+    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0)
+        .await
+        .expect("local images");
     let options = RunOptions {
         images: ImageSource::Local,
         jobs: 2,
@@ -86,11 +105,17 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
 
     // Every scenario's database is gone, the failing one's included.
     let pg = &stack.endpoints().postgres;
-    let (client, connection) =
-        pg.host_config(&pg.superuser).connect(tokio_postgres::NoTls).await.expect("connect");
+    let (client, connection) = pg
+        .host_config(&pg.superuser)
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
     tokio::spawn(connection);
     let left: Vec<String> = client
-        .query("SELECT datname::text FROM pg_database WHERE datname LIKE 's\\_%'", &[])
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 's\\_%'",
+            &[],
+        )
         .await
         .unwrap()
         .iter()
@@ -98,7 +123,9 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
         .collect();
     drop(client);
     stack.stop().await.expect("the stack stops");
-    let containers = inventory(&Scope::Run(run_id.as_str().to_string())).await.unwrap();
+    let containers = inventory(&Scope::Run(run_id.as_str().to_string()))
+        .await
+        .unwrap();
 
     let report: Vec<String> = results.iter().map(|(_, r)| outcome_line(r)).collect();
     eprintln!("{}", report.join("\n"));
@@ -110,8 +137,14 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
             };
             assert_eq!(failure.phase, Phase::Expect);
             let details = failure.details.as_deref().unwrap_or_default();
-            assert!(details.contains("- missing row #1") && details.contains("kettles"), "{details}");
-            assert!(details.contains("+ extra row") && details.contains("\"kettle\""), "{details}");
+            assert!(
+                details.contains("- missing row #1") && details.contains("kettles"),
+                "{details}"
+            );
+            assert!(
+                details.contains("+ extra row") && details.contains("\"kettle\""),
+                "{details}"
+            );
         } else {
             assert_eq!(result.outcome, Outcome::Passed, "{}", outcome_line(result));
             assert!(result.phase_duration(Phase::Expect).is_some());
@@ -119,7 +152,10 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
     }
     assert_eq!(results.len(), 5);
     assert!(left.is_empty(), "scenario databases left behind: {left:?}");
-    assert!(containers.is_empty(), "containers left behind: {containers:?}");
+    assert!(
+        containers.is_empty(),
+        "containers left behind: {containers:?}"
+    );
 }
 
 #[test]
@@ -140,20 +176,38 @@ fn the_binary_exits_1_with_the_diff_and_leaves_no_container() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("FAILED jdbc-wrong-expectation"), "{stdout}");
-    assert!(stdout.contains("- missing row #1") && stdout.contains("kettles"), "{stdout}");
+    assert!(
+        stdout.contains("- missing row #1") && stdout.contains("kettles"),
+        "{stdout}"
+    );
 
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let run_id = report["run_id"].as_str().unwrap().to_string();
     assert_eq!(report["scenarios"][0]["status"], "failed");
     assert_eq!(report["scenarios"][0]["failure"]["phase"], "expect");
-    assert!(std::fs::read_to_string(&junit).unwrap().contains("<failure"));
-    let artefacts = dir.join("artefacts").join(&run_id).join("jdbc-wrong-expectation");
-    assert!(std::fs::read_to_string(artefacts.join("diff.txt")).unwrap().contains("kettles"));
+    assert!(std::fs::read_to_string(&junit)
+        .unwrap()
+        .contains("<failure"));
+    let artefacts = dir
+        .join("artefacts")
+        .join(&run_id)
+        .join("jdbc-wrong-expectation");
+    assert!(std::fs::read_to_string(artefacts.join("diff.txt"))
+        .unwrap()
+        .contains("kettles"));
     assert!(artefacts.join("records.jsonl").exists());
     let logs = dir.join("artefacts").join(&run_id).join("logs");
-    assert!(std::fs::read_dir(&logs).map(|d| d.count()).unwrap_or(0) > 0, "container logs saved on failure");
+    assert!(
+        std::fs::read_dir(&logs).map(|d| d.count()).unwrap_or(0) > 0,
+        "container logs saved on failure"
+    );
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let left = rt.block_on(inventory(&Scope::Run(run_id.clone()))).unwrap();
@@ -179,12 +233,18 @@ fn cdc_scenarios_on_local_images_fail_naming_the_missing_connector() {
     for scenario in report["scenarios"].as_array().unwrap() {
         assert_eq!(scenario["status"], "failed");
         let cause = scenario["failure"]["root_cause"].as_str().unwrap();
-        assert!(cause.contains("postgres-cdc connector") && cause.contains("--images registry"), "{cause}");
+        assert!(
+            cause.contains("postgres-cdc connector") && cause.contains("--images registry"),
+            "{cause}"
+        );
     }
     // Nothing runnable: no stack was started.
     let run_id = report["run_id"].as_str().unwrap().to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    assert!(rt.block_on(inventory(&Scope::Run(run_id))).unwrap().is_empty());
+    assert!(rt
+        .block_on(inventory(&Scope::Run(run_id)))
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -192,13 +252,19 @@ fn an_invalid_scenario_exits_2_and_starts_nothing() {
     let dir = scratch("invalid");
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "name = \"bad\"\n[source]\nconnector = \"jdbc\"\n").unwrap();
-    let out = cli().args(["run", "--images", "local"]).arg(&bad).arg(repo("scenarios/jdbc-kafka-json.toml")).output().unwrap();
+    let out = cli()
+        .args(["run", "--images", "local"])
+        .arg(&bad)
+        .arg(repo("scenarios/jdbc-kafka-json.toml"))
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("bad.toml"), "{stderr}");
     assert!(stderr.contains("nothing was started"), "{stderr}");
 }
 
+#[allow(clippy::await_holding_lock)]
 #[tokio::test]
 #[ignore = "needs registry images (postgres-cdc connector)"]
 async fn cdc_scenarios_pass_on_registry_images() {
@@ -207,10 +273,22 @@ async fn cdc_scenarios_pass_on_registry_images() {
         .args(["-q", "run", "--images", "registry", "--artefacts"])
         .arg(scratch("registry").join("artefacts"))
         .args(
-            ["cdc-upsert-kafka", "cdc-debezium-full", "cdc-debezium-default", "cdc-types", "cdc-bulk-inserts", "seed-guide-cdc"]
-                .map(|n| repo(&format!("scenarios/{n}.toml"))),
+            [
+                "cdc-upsert-kafka",
+                "cdc-debezium-full",
+                "cdc-debezium-default",
+                "cdc-types",
+                "cdc-bulk-inserts",
+                "seed-guide-cdc",
+            ]
+            .map(|n| repo(&format!("scenarios/{n}.toml"))),
         )
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -40,38 +40,78 @@ impl Figures {
 }
 
 /// Runs each scenario alone on `stack` and measures it.
-pub async fn bench(stack: &Stack, planned: &[Planned], options: &RunOptions, run_id: &RunId) -> Vec<Figures> {
+pub async fn bench(
+    stack: &Stack,
+    planned: &[Planned],
+    options: &RunOptions,
+    run_id: &RunId,
+) -> Vec<Figures> {
     let jobmanager = JobManager::new(&stack.endpoints().flink.rest_url).ok();
     let mut figures = Vec::new();
     for i in 0..planned.len() {
         let seen: HashSet<String> = match &jobmanager {
-            Some(jm) => jm.jobs().await.unwrap_or_default().into_iter().map(|j| j.jid).collect(),
+            Some(jm) => jm
+                .jobs()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|j| j.jid)
+                .collect(),
             None => HashSet::new(),
         };
-        let result = run_on(stack, planned, &[i], options, run_id, Duration::ZERO).await.remove(0).1;
+        let result = run_on(stack, planned, &[i], options, run_id, Duration::ZERO)
+            .await
+            .remove(0)
+            .1;
         let job = match &jobmanager {
-            Some(jm) => jm.jobs().await.unwrap_or_default().into_iter().find(|j| !seen.contains(&j.jid)),
+            Some(jm) => jm
+                .jobs()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .find(|j| !seen.contains(&j.jid)),
             None => None,
         };
-        let records = read_topic(&stack.endpoints().kafka.bootstrap_host, &planned[i].names.topic).await;
+        let records = read_topic(
+            &stack.endpoints().kafka.bootstrap_host,
+            &planned[i].names.topic,
+        )
+        .await;
         let mut latencies_ms: Vec<i64> = match &job {
-            Some(job) => records.iter().filter_map(|r| r.timestamp).map(|t| t - job.start_time).collect(),
+            Some(job) => records
+                .iter()
+                .filter_map(|r| r.timestamp)
+                .map(|t| t - job.start_time)
+                .collect(),
             None => Vec::new(),
         };
         latencies_ms.sort_unstable();
         let decode_rate = decode_rate(&planned[i], &records).await;
-        let job_duration = job.as_ref().map(|j| Duration::from_millis(j.duration.max(0) as u64));
+        let job_duration = job
+            .as_ref()
+            .map(|j| Duration::from_millis(j.duration.max(0) as u64));
         let phase = |p| result.phase_duration(p).unwrap_or_default();
-        let pipeline = phase(Phase::Setup) + phase(Phase::Submit) + job_duration.unwrap_or_default();
+        let pipeline =
+            phase(Phase::Setup) + phase(Phase::Submit) + job_duration.unwrap_or_default();
         let overhead = result.duration.saturating_sub(pipeline);
-        figures.push(Figures { records: records.len(), result, job_duration, latencies_ms, decode_rate, pipeline, overhead });
+        figures.push(Figures {
+            records: records.len(),
+            result,
+            job_duration,
+            latencies_ms,
+            decode_rate,
+            pipeline,
+            overhead,
+        });
     }
     figures
 }
 
 /// Every record of the topic: read until nothing new arrives for a second.
 async fn read_topic(bootstrap: &str, topic: &str) -> Vec<ReceivedRecord> {
-    let Ok(mut reader) = SinkReader::open(ReaderConfig::new(bootstrap, topic)).await else { return Vec::new() };
+    let Ok(mut reader) = SinkReader::open(ReaderConfig::new(bootstrap, topic)).await else {
+        return Vec::new();
+    };
     let mut records = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
@@ -94,13 +134,26 @@ async fn decode_rate(planned: &Planned, records: &[ReceivedRecord]) -> Option<f6
         .cycle()
         .take(DECODE_SAMPLE.max(records.len()))
         .enumerate()
-        .map(|(i, r)| ReceivedRecord { offset: i as i64, ..r.clone() })
+        .map(|(i, r)| ReceivedRecord {
+            offset: i as i64,
+            ..r.clone()
+        })
         .collect();
     let n = sample.len();
     let mut topic = RecordedTopic::new(planned.names.topic.clone(), sample);
-    let mut expectation = Expectation::new(Mode::Count(Count { total: Some(n), per_op: Default::default() }), Vec::new());
+    let mut expectation = Expectation::new(
+        Mode::Count(Count {
+            total: Some(n),
+            per_op: Default::default(),
+        }),
+        Vec::new(),
+    );
     expectation.quiet_period = Duration::ZERO;
     let started = Instant::now();
-    let verdict = verify(&mut topic, planned.format, &expectation).await.ok()?;
-    verdict.passed.then(|| n as f64 / started.elapsed().as_secs_f64())
+    let verdict = verify(&mut topic, planned.format, &expectation)
+        .await
+        .ok()?;
+    verdict
+        .passed
+        .then(|| n as f64 / started.elapsed().as_secs_f64())
 }

@@ -42,13 +42,20 @@ impl<'p> ScenarioContext<'p> {
 
     /// The scenario's database session; setup creates it before any step runs.
     pub fn db(&self) -> &PgClient {
-        self.pg.as_ref().and_then(|pg| pg.db.as_ref()).expect("setup connected to the scenario's database")
+        self.pg
+            .as_ref()
+            .and_then(|pg| pg.db.as_ref())
+            .expect("setup connected to the scenario's database")
     }
 
     /// Notes scenario SQL about to run, for the artefacts.
     pub fn record_sql(&mut self, sql: &crate::scenario::EmbeddedSql) {
         let line = self.scenario().file.line_col(sql.span.start).line;
-        self.postgres_sql.push_str(&format!("-- {}:{line}\n{}\n\n", self.scenario().file.name(), sql.text.trim()));
+        self.postgres_sql.push_str(&format!(
+            "-- {}:{line}\n{}\n\n",
+            self.scenario().file.name(),
+            sql.text.trim()
+        ));
         let text = self.postgres_sql.clone();
         self.save(ArtefactKind::PostgresSql, &text);
     }
@@ -85,5 +92,11 @@ pub fn target(endpoints: &Endpoints, planned: &Planned) -> Target {
 /// The superuser on the stack's database.
 pub fn admin_config(endpoints: &Endpoints) -> PgConfig {
     let pg = &endpoints.postgres;
-    PgConfig::new(&pg.host, pg.port, &pg.superuser.user, pg.superuser.password.clone(), &pg.database)
+    PgConfig::new(
+        &pg.host,
+        pg.port,
+        &pg.superuser.user,
+        pg.superuser.password.clone(),
+        &pg.database,
+    )
 }

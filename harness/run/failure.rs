@@ -1,10 +1,10 @@
 //! Why a scenario did not pass: the phase and its root cause, and whether the pipeline ran.
 
+use crate::diagnostics::SourceFile;
 use crate::flink::FlinkError;
 use crate::postgres::PgError;
 use crate::report::{Failure, Outcome, Phase};
 use crate::scenario::EmbeddedSql;
-use crate::diagnostics::SourceFile;
 
 /// A scenario's failure. `failed` (an expectation did not hold, a piece is missing) or `error`
 /// (the harness could not get that far).
@@ -20,11 +20,19 @@ pub struct ScenarioFailure {
 
 impl ScenarioFailure {
     pub fn error(phase: Phase, root_cause: impl Into<String>) -> Self {
-        ScenarioFailure { phase, root_cause: root_cause.into(), details: None, failed: false }
+        ScenarioFailure {
+            phase,
+            root_cause: root_cause.into(),
+            details: None,
+            failed: false,
+        }
     }
 
     pub fn failed(phase: Phase, root_cause: impl Into<String>) -> Self {
-        ScenarioFailure { failed: true, ..Self::error(phase, root_cause) }
+        ScenarioFailure {
+            failed: true,
+            ..Self::error(phase, root_cause)
+        }
     }
 
     pub fn with_details(mut self, details: impl Into<String>) -> Self {
@@ -40,22 +48,41 @@ impl ScenarioFailure {
     /// scenario file.
     pub fn postgres(phase: Phase, e: &PgError, sql: Option<(&SourceFile, &EmbeddedSql)>) -> Self {
         match (e, sql) {
-            (PgError::Script { line, statement, error, .. }, Some((file, embedded))) => {
+            (
+                PgError::Script {
+                    line,
+                    statement,
+                    error,
+                    ..
+                },
+                Some((file, embedded)),
+            ) => {
                 let at = match embedded.region {
                     Some(region) => {
                         let first = file.line_col(region.start).line;
                         format!("{}:{}", file.name(), first + line - 1)
                     }
-                    None => format!("{}:{} (line {line} of the SQL)", file.name(), file.line_col(embedded.span.start).line),
+                    None => format!(
+                        "{}:{} (line {line} of the SQL)",
+                        file.name(),
+                        file.line_col(embedded.span.start).line
+                    ),
                 };
-                Self::error(phase, format!("{at}: statement {statement} failed: {error}"))
+                Self::error(
+                    phase,
+                    format!("{at}: statement {statement} failed: {error}"),
+                )
             }
             _ => Self::error(phase, e.to_string()),
         }
     }
 
     pub fn into_outcome(self) -> Outcome {
-        let failure = Failure { phase: self.phase, root_cause: self.root_cause, details: self.details };
+        let failure = Failure {
+            phase: self.phase,
+            root_cause: self.root_cause,
+            details: self.details,
+        };
         if self.failed {
             Outcome::Failed { failure }
         } else {

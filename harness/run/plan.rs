@@ -45,9 +45,10 @@ pub fn plan(paths: &[PathBuf], run_id: &str, color: bool) -> Result<Vec<Planned>
     let mut files = Vec::new();
     for path in paths {
         match expand(path) {
-            Ok(found) if found.is_empty() => {
-                problem(format!("error: {}: no scenario files (*.toml) in it", path.display()))
-            }
+            Ok(found) if found.is_empty() => problem(format!(
+                "error: {}: no scenario files (*.toml) in it",
+                path.display()
+            )),
             Ok(found) => files.extend(found),
             Err(e) => problem(format!("error: {}: {e}", path.display())),
         }
@@ -78,16 +79,26 @@ pub fn plan(paths: &[PathBuf], run_id: &str, color: bool) -> Result<Vec<Planned>
         for f in &findings {
             problem(f.render(&scenario.file, color));
         }
-        let connector = match generate(&scenario, &Target::preview(&scenario), Dialect::Flink, None) {
+        let connector = match generate(&scenario, &Target::preview(&scenario), Dialect::Flink, None)
+        {
             Ok(sql) => sql.source_connector,
             Err(e) => {
                 problem(e.render(color));
                 continue;
             }
         };
-        let (Some(format), true) = (format, findings.is_empty()) else { continue };
+        let (Some(format), true) = (format, findings.is_empty()) else {
+            continue;
+        };
         let names = IsolatedNames::derive(&scenario.name, run_id);
-        planned.push(Planned { path, scenario, expectations, format, connector, names });
+        planned.push(Planned {
+            path,
+            scenario,
+            expectations,
+            format,
+            connector,
+            names,
+        });
     }
     let mut seen: HashMap<&str, &Planned> = HashMap::new();
     let mut collisions = Vec::new();

@@ -20,11 +20,22 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
     if !stack_time.is_zero() {
         clock.record(Phase::Stack, stack_time);
     }
-    let artefacts = suite.artefacts.as_ref().and_then(|a| a.scenario(&planned.scenario.name).ok());
-    let mut cx = ScenarioContext { planned, pg: None, job: None, artefacts, postgres_sql: String::new() };
+    let artefacts = suite
+        .artefacts
+        .as_ref()
+        .and_then(|a| a.scenario(&planned.scenario.name).ok());
+    let mut cx = ScenarioContext {
+        planned,
+        pg: None,
+        job: None,
+        artefacts,
+        postgres_sql: String::new(),
+    };
     tracing::info!(scenario = %planned.scenario.name, "running {}", planned.path.display());
     let outcome = phases(suite, &mut cx, &mut clock).await;
-    let teardown = clock.time(Phase::Teardown, teardown::run(suite, &mut cx)).await;
+    let teardown = clock
+        .time(Phase::Teardown, teardown::run(suite, &mut cx))
+        .await;
     let outcome = match (outcome, teardown) {
         (Err(failure), _) | (Ok(()), Err(failure)) => failure.into_outcome(),
         (Ok(()), Ok(())) => Outcome::Passed,
@@ -36,27 +47,54 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
     result
 }
 
-async fn phases(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>, clock: &mut ScenarioClock) -> Result<(), ScenarioFailure> {
+async fn phases(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+    clock: &mut ScenarioClock,
+) -> Result<(), ScenarioFailure> {
     let scenario = cx.scenario();
     let endpoints = suite.stack.endpoints();
     let timeouts = scenario.timeouts;
 
     let flink_user = endpoints.postgres.replication.user.clone();
-    bounded(Phase::Setup, timeouts.setup, clock, action::setup::run(cx, &admin_config(endpoints), &flink_user)).await?;
+    bounded(
+        Phase::Setup,
+        timeouts.setup,
+        clock,
+        action::setup::run(cx, &admin_config(endpoints), &flink_user),
+    )
+    .await?;
 
     let catalog = match &scenario.source {
-        Source::Structured(s) if s.columns.is_none() => action::catalog::read(cx.db(), &s.table).await?,
+        Source::Structured(s) if s.columns.is_none() => {
+            action::catalog::read(cx.db(), &s.table).await?
+        }
         _ => None,
     };
-    let sql = generate(scenario, &target(endpoints, cx.planned), Dialect::Flink, catalog.as_ref())
-        .map_err(|e| ScenarioFailure::error(Phase::Lint, e.to_string()).with_details(e.render(false)))?;
+    let sql = generate(
+        scenario,
+        &target(endpoints, cx.planned),
+        Dialect::Flink,
+        catalog.as_ref(),
+    )
+    .map_err(|e| {
+        ScenarioFailure::error(Phase::Lint, e.to_string()).with_details(e.render(false))
+    })?;
     let shown = sql.render(false);
     cx.save(ArtefactKind::FlinkSql, &shown);
-    clock.time(Phase::Lint, async { lint(&cx.planned.scenario.name, &shown) }).await?;
+    clock
+        .time(Phase::Lint, async {
+            lint(&cx.planned.scenario.name, &shown)
+        })
+        .await?;
 
     let topic = &cx.planned.names.topic;
     bounded(Phase::Topic, timeouts.setup, clock, async {
-        suite.stack.create_topic(topic, 1).await.map_err(|e| ScenarioFailure::error(Phase::Topic, e.to_string()))
+        suite
+            .stack
+            .create_topic(topic, 1)
+            .await
+            .map_err(|e| ScenarioFailure::error(Phase::Topic, e.to_string()))
     })
     .await?;
 
@@ -67,7 +105,9 @@ async fn phases(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>, clock: &mut Sce
     run_steps(suite, cx, clock, start_at..scenario.steps.len()).await?;
 
     let bootstrap = endpoints.kafka.bootstrap_host.clone();
-    let checked = clock.time(Phase::Expect, action::expect::check_all(cx, &bootstrap)).await;
+    let checked = clock
+        .time(Phase::Expect, action::expect::check_all(cx, &bootstrap))
+        .await;
     if let Err(failure) = checked {
         // A failed streaming job explains missing records better than the diff.
         return Err(action::job::check_alive(suite, cx).await.unwrap_or(failure));
@@ -88,7 +128,9 @@ async fn run_steps(
         if matches!(step.kind, StepKind::Job(crate::scenario::JobAction::Start)) {
             continue;
         }
-        clock.time(Phase::Steps, run_step(suite, cx, index, step)).await?;
+        clock
+            .time(Phase::Steps, run_step(suite, cx, index, step))
+            .await?;
     }
     Ok(())
 }
@@ -96,9 +138,15 @@ async fn run_steps(
 /// Lints the generated SQL; error findings abort the scenario with the lint report.
 fn lint(name: &str, sql: &str) -> Result<(), ScenarioFailure> {
     let file = SourceFile::new(format!("{name}.flink.sql (generated)"), sql);
-    let config = LintConfig { require_final_semicolon: false, ..LintConfig::default() };
+    let config = LintConfig {
+        require_final_semicolon: false,
+        ..LintConfig::default()
+    };
     let findings = lint_with(&file, Span::new(0, sql.len()), &config);
-    let errors: Vec<_> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    let errors: Vec<_> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
     for warning in findings.iter().filter(|f| f.severity != Severity::Error) {
         tracing::warn!("{}", warning.render(&file, false));
     }
@@ -109,7 +157,12 @@ fn lint(name: &str, sql: &str) -> Result<(), ScenarioFailure> {
     let first = &errors[0];
     Err(ScenarioFailure::error(
         Phase::Lint,
-        format!("the generated Flink SQL has {} lint error(s): {} ({})", errors.len(), first.message, first.code),
+        format!(
+            "the generated Flink SQL has {} lint error(s): {} ({})",
+            errors.len(),
+            first.message,
+            first.code
+        ),
     )
     .with_details(report))
 }
@@ -125,7 +178,10 @@ async fn bounded<T>(
         Ok(outcome) => outcome,
         Err(_) => Err(ScenarioFailure::error(
             phase,
-            format!("did not finish within {} (the scenario's [timeouts])", crate::scenario::format_duration(limit)),
+            format!(
+                "did not finish within {} (the scenario's [timeouts])",
+                crate::scenario::format_duration(limit)
+            ),
         )),
     }
 }

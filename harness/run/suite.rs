@@ -6,7 +6,9 @@ use super::plan::Planned;
 use super::scenario;
 use super::ScenarioFailure;
 use crate::flink::{FlinkEndpoints, JobManager, SqlRunner, SubmitMode, SubmitOptions, Submitter};
-use crate::report::{Outcome, Phase, RunArtefacts, RunId, RunReport, ScenarioClock, ScenarioResult};
+use crate::report::{
+    Outcome, Phase, RunArtefacts, RunId, RunReport, ScenarioClock, ScenarioResult,
+};
 use crate::stack::images::{self, FlinkVersion, ImageSource, Images};
 use crate::stack::{until_ctrl_c, ClusterShape, Stack, StackConfig, StackError};
 use futures::StreamExt;
@@ -72,14 +74,21 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
 
     let images = match options.resolved_images.clone() {
         Some(images) => Ok(images),
-        None => images::ensure(options.images, options.flink).await.map_err(|e| e.to_string()),
+        None => images::ensure(options.images, options.flink)
+            .await
+            .map_err(|e| e.to_string()),
     };
     let images = match images {
         Ok(images) => images,
         Err(e) => {
             report.scenarios = planned
                 .iter()
-                .map(|p| not_run(p, ScenarioFailure::error(Phase::Stack, format!("images: {e}"))))
+                .map(|p| {
+                    not_run(
+                        p,
+                        ScenarioFailure::error(Phase::Stack, format!("images: {e}")),
+                    )
+                })
                 .collect();
             report.duration = clock.elapsed();
             return report;
@@ -91,7 +100,12 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     for (i, p) in planned.iter().enumerate() {
         if let Some(missing) = missing_piece(&p.scenario, p.connector, &images) {
             results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Stack, missing)));
-        } else if let Some(step) = p.scenario.steps.iter().find_map(|s| unsupported_step(&s.kind)) {
+        } else if let Some(step) = p
+            .scenario
+            .steps
+            .iter()
+            .find_map(|s| unsupported_step(&s.kind))
+        {
             let why = format!("step `{step}` is not supported yet (issue 5)");
             results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Steps, why)));
         } else {
@@ -104,7 +118,10 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
             source: options.images,
             flink: options.flink,
             images: Some(images),
-            shape: ClusterShape { taskmanagers: 1, slots_per_taskmanager: 4 },
+            shape: ClusterShape {
+                taskmanagers: 1,
+                slots_per_taskmanager: 4,
+            },
             keep: options.keep,
             progress: options.progress,
             artefacts_root: options.artefacts_root.clone(),
@@ -133,7 +150,10 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
                 }
                 if options.keep {
                     let endpoints = stack.detach();
-                    eprintln!("kept run {}: `cdc-harness down --run {}` removes it", endpoints.run_id, endpoints.run_id);
+                    eprintln!(
+                        "kept run {}: `cdc-harness down --run {}` removes it",
+                        endpoints.run_id, endpoints.run_id
+                    );
                 } else if let Err(e) = stack.stop().await {
                     tracing::warn!("removing the stack: {e}");
                 }
@@ -169,7 +189,10 @@ pub async fn run_on(
 ) -> Vec<(usize, ScenarioResult)> {
     match Suite::connect(stack, options, run_id).await {
         Ok(suite) => run_scenarios(&suite, planned, which, options, stack_time).await,
-        Err(failure) => which.iter().map(|&i| (i, not_run(&planned[i], failure.clone()))).collect(),
+        Err(failure) => which
+            .iter()
+            .map(|&i| (i, not_run(&planned[i], failure.clone())))
+            .collect(),
     }
 }
 
@@ -185,7 +208,11 @@ async fn run_scenarios(
     let stop = AtomicBool::new(false);
     let mut first = true;
     let runs = runnable.iter().map(|&i| {
-        let stack_share = if std::mem::take(&mut first) { stack_time } else { Duration::ZERO };
+        let stack_share = if std::mem::take(&mut first) {
+            stack_time
+        } else {
+            Duration::ZERO
+        };
         let stop = &stop;
         async move {
             if options.fail_fast && stop.load(Ordering::SeqCst) {
@@ -199,11 +226,18 @@ async fn run_scenarios(
             (i, result)
         }
     });
-    futures::stream::iter(runs).buffer_unordered(jobs).collect().await
+    futures::stream::iter(runs)
+        .buffer_unordered(jobs)
+        .collect()
+        .await
 }
 
 impl<'a> Suite<'a> {
-    async fn connect(stack: &'a Stack, options: &RunOptions, run_id: &RunId) -> Result<Self, ScenarioFailure> {
+    async fn connect(
+        stack: &'a Stack,
+        options: &RunOptions,
+        run_id: &RunId,
+    ) -> Result<Self, ScenarioFailure> {
         let endpoints = FlinkEndpoints::from(&stack.endpoints().flink);
         let runner = match options.submit {
             SubmitMode::Gateway => None,
@@ -211,16 +245,23 @@ impl<'a> Suite<'a> {
             _ => {
                 let jar = images::sql_runner_jar_on_host(&stack.images().flink)
                     .await
-                    .map_err(|e| ScenarioFailure::error(Phase::Submit, format!("the SQL-runner jar: {e}")))?;
+                    .map_err(|e| {
+                        ScenarioFailure::error(Phase::Submit, format!("the SQL-runner jar: {e}"))
+                    })?;
                 Some(SqlRunner::from_path(jar))
             }
         };
-        let submitter = Submitter::connect(options.submit, &endpoints, runner, SubmitOptions::default())
-            .await
+        let submitter =
+            Submitter::connect(options.submit, &endpoints, runner, SubmitOptions::default())
+                .await
+                .map_err(|e| ScenarioFailure::flink(Phase::Submit, &e))?;
+        let jobmanager = JobManager::new(&endpoints.rest_url)
             .map_err(|e| ScenarioFailure::flink(Phase::Submit, &e))?;
-        let jobmanager = JobManager::new(&endpoints.rest_url).map_err(|e| ScenarioFailure::flink(Phase::Submit, &e))?;
         let pg = &stack.endpoints().postgres;
-        let secrets = [pg.superuser.password.clone(), pg.replication.password.clone()];
+        let secrets = [
+            pg.superuser.password.clone(),
+            pg.replication.password.clone(),
+        ];
         let artefacts = match RunArtefacts::create(&options.artefacts_root, run_id, secrets) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -228,7 +269,14 @@ impl<'a> Suite<'a> {
                 None
             }
         };
-        Ok(Suite { stack, submitter, jobmanager, artefacts, run_id: run_id.clone(), keep: options.keep })
+        Ok(Suite {
+            stack,
+            submitter,
+            jobmanager,
+            artefacts,
+            run_id: run_id.clone(),
+            keep: options.keep,
+        })
     }
 }
 
@@ -236,10 +284,14 @@ async fn save_logs(stack: &Stack, root: &std::path::Path, run_id: &RunId) {
     match stack.save_logs().await {
         Ok(folder) => {
             // Redacted in place: the stack saved them into the run's own logs folder.
-            if let Ok(artefacts) = RunArtefacts::create(root, run_id, [
-                stack.endpoints().postgres.superuser.password.clone(),
-                stack.endpoints().postgres.replication.password.clone(),
-            ]) {
+            if let Ok(artefacts) = RunArtefacts::create(
+                root,
+                run_id,
+                [
+                    stack.endpoints().postgres.superuser.password.clone(),
+                    stack.endpoints().postgres.replication.password.clone(),
+                ],
+            ) {
                 if let Err(e) = artefacts.adopt_logs(&folder) {
                     tracing::warn!("redacting the container logs: {e}");
                 }
@@ -254,9 +306,19 @@ fn stack_failure(e: &StackError) -> ScenarioFailure {
 }
 
 fn not_run(p: &Planned, failure: ScenarioFailure) -> ScenarioResult {
-    ScenarioClock::start().finish(&p.scenario.name, &p.path, failure.into_outcome(), Vec::new())
+    ScenarioClock::start().finish(
+        &p.scenario.name,
+        &p.path,
+        failure.into_outcome(),
+        Vec::new(),
+    )
 }
 
 fn skipped(p: &Planned, reason: String) -> ScenarioResult {
-    ScenarioClock::start().finish(&p.scenario.name, &p.path, Outcome::Skipped { reason }, Vec::new())
+    ScenarioClock::start().finish(
+        &p.scenario.name,
+        &p.path,
+        Outcome::Skipped { reason },
+        Vec::new(),
+    )
 }

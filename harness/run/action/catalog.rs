@@ -8,7 +8,13 @@ use crate::scenario::pg_schema::{PgColumn, PgTable};
 use crate::scenario::TableName;
 
 pub async fn read(pg: &PgClient, table: &TableName) -> Result<Option<PgTable>, ScenarioFailure> {
-    let fail = |e| ScenarioFailure::postgres(Phase::Lint, &pg.error(format!("reading the columns of {table}"), e), None);
+    let fail = |e| {
+        ScenarioFailure::postgres(
+            Phase::Lint,
+            &pg.error(format!("reading the columns of {table}"), e),
+            None,
+        )
+    };
     let rows = pg
         .raw()
         .query(
@@ -34,7 +40,15 @@ pub async fn read(pg: &PgClient, table: &TableName) -> Result<Option<PgTable>, S
         if row.get::<_, bool>(3) {
             primary_key.push(name.clone());
         }
-        columns.push(PgColumn { name, pg_type: row.get(1), not_null: row.get(2), offset: 0 });
+        columns.push(PgColumn {
+            name,
+            pg_type: row.get(1),
+            not_null: row.get(2),
+            offset: 0,
+        });
     }
-    Ok(Some(PgTable { columns, primary_key }))
+    Ok(Some(PgTable {
+        columns,
+        primary_key,
+    }))
 }

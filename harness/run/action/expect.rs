@@ -6,7 +6,10 @@ use crate::report::{ArtefactKind, Phase};
 use crate::run::context::ScenarioContext;
 use crate::run::ScenarioFailure;
 
-pub async fn check_all(cx: &mut ScenarioContext<'_>, bootstrap: &str) -> Result<(), ScenarioFailure> {
+pub async fn check_all(
+    cx: &mut ScenarioContext<'_>,
+    bootstrap: &str,
+) -> Result<(), ScenarioFailure> {
     let planned = cx.planned;
     let topic = &planned.names.topic;
     let mut reader = SinkReader::open(ReaderConfig::new(bootstrap, topic))
@@ -14,7 +17,9 @@ pub async fn check_all(cx: &mut ScenarioContext<'_>, bootstrap: &str) -> Result<
         .map_err(|e| ScenarioFailure::error(Phase::Expect, e.to_string()))?;
     for (i, expectation) in planned.expectations.iter().enumerate() {
         if i > 0 {
-            reader.rewind().map_err(|e| ScenarioFailure::error(Phase::Expect, e.to_string()))?;
+            reader
+                .rewind()
+                .map_err(|e| ScenarioFailure::error(Phase::Expect, e.to_string()))?;
         }
         let verdict = verify(&mut reader, planned.format, expectation)
             .await

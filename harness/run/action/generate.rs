@@ -6,7 +6,10 @@ use crate::run::context::ScenarioContext;
 use crate::run::ScenarioFailure;
 use crate::scenario::Generator;
 
-pub async fn run(cx: &mut ScenarioContext<'_>, generator: &Generator) -> Result<(), ScenarioFailure> {
+pub async fn run(
+    cx: &mut ScenarioContext<'_>,
+    generator: &Generator,
+) -> Result<(), ScenarioFailure> {
     let mut changed = 0u64;
     for transaction in generator.transactions() {
         let summary = run_script(cx.db(), &transaction).await.map_err(|e| {

@@ -23,10 +23,17 @@ pub async fn start(
     let job_id = submitted.job_id.clone();
     tracing::info!(scenario = %cx.scenario().name, job = %job_id, "submitted ({:?})", submitted.mode);
     cx.job = Some(Job { submitted, bounded });
-    let target = if bounded { JobState::Finished } else { JobState::Running };
+    let target = if bounded {
+        JobState::Finished
+    } else {
+        JobState::Running
+    };
     let timeout = cx.scenario().timeouts.job;
     let reached = clock
-        .time(Phase::JobRunning, suite.jobmanager.wait_for_state(&job_id, &[target], timeout))
+        .time(
+            Phase::JobRunning,
+            suite.jobmanager.wait_for_state(&job_id, &[target], timeout),
+        )
         .await;
     match reached {
         Ok(_) => Ok(()),
@@ -36,19 +43,30 @@ pub async fn start(
 
 /// The job's own exception is the root cause; its stack trace goes to the artefacts.
 fn job_failure(cx: &mut ScenarioContext<'_>, e: &FlinkError) -> ScenarioFailure {
-    if let FlinkError::Job { exception: Some(exception), .. } = e {
+    if let FlinkError::Job {
+        exception: Some(exception),
+        ..
+    } = e
+    {
         cx.save(ArtefactKind::FlinkExceptions, &exception.stacktrace);
         // The summary shows the innermost cause; the whole trace is in flink-exceptions.txt.
         let trace = &exception.stacktrace;
-        let innermost = trace.rfind("Caused by:").map_or(trace.as_str(), |at| &trace[at..]);
+        let innermost = trace
+            .rfind("Caused by:")
+            .map_or(trace.as_str(), |at| &trace[at..]);
         let shown: Vec<&str> = innermost.lines().take(12).collect();
-        return ScenarioFailure::error(Phase::JobRunning, e.to_string()).with_details(shown.join("\n"));
+        return ScenarioFailure::error(Phase::JobRunning, e.to_string())
+            .with_details(shown.join("\n"));
     }
     ScenarioFailure::flink(Phase::JobRunning, e)
 }
 
 /// `job = "cancel"`, and teardown: cancels a job that still runs and waits until it stopped.
-pub async fn cancel(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>, timeout: Duration) -> Result<(), ScenarioFailure> {
+pub async fn cancel(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+    timeout: Duration,
+) -> Result<(), ScenarioFailure> {
     let Some(job) = &cx.job else { return Ok(()) };
     let id = job.submitted.job_id.clone();
     let fail = |e: FlinkError| ScenarioFailure::flink(Phase::Teardown, &e);
@@ -57,7 +75,11 @@ pub async fn cancel(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>, timeout: Du
         return Ok(());
     }
     suite.jobmanager.cancel(&id).await.map_err(fail)?;
-    match suite.jobmanager.wait_for_state(&id, &[JobState::Canceled], timeout).await {
+    match suite
+        .jobmanager
+        .wait_for_state(&id, &[JobState::Canceled], timeout)
+        .await
+    {
         Ok(_) | Err(FlinkError::Job { .. }) => Ok(()),
         Err(e) => Err(fail(e)),
     }
@@ -65,7 +87,10 @@ pub async fn cancel(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>, timeout: Du
 
 /// Fails the scenario when the job stopped by itself: a streaming job's failure (with its
 /// exception) explains missing records better than the diff does.
-pub async fn check_alive(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Option<ScenarioFailure> {
+pub async fn check_alive(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+) -> Option<ScenarioFailure> {
     let job = cx.job.as_ref()?;
     if job.bounded {
         return None;
@@ -74,7 +99,11 @@ pub async fn check_alive(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Opt
     let details = suite.jobmanager.job(&id).await.ok()?;
     if details.state == JobState::Failed {
         let exception = suite.jobmanager.exception(&id).await.ok().flatten();
-        let e = FlinkError::Job { job_id: id, state: details.state, exception: exception.map(Box::new) };
+        let e = FlinkError::Job {
+            job_id: id,
+            state: details.state,
+            exception: exception.map(Box::new),
+        };
         return Some(job_failure(cx, &e));
     }
     None

@@ -15,7 +15,12 @@ use crate::report::Phase;
 use crate::scenario::{JobAction, Step, StepKind};
 
 /// Runs one step (not `job = "start"`, which the scenario runner places), within its timeout.
-pub async fn run_step(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>, index: usize, step: &Step) -> Result<(), ScenarioFailure> {
+pub async fn run_step(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+    index: usize,
+    step: &Step,
+) -> Result<(), ScenarioFailure> {
     let label = step_label(cx, index, step);
     let work = async {
         match &step.kind {
@@ -47,7 +52,10 @@ pub async fn run_step(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>, index: us
         }
         Err(_) => Err(ScenarioFailure::error(
             Phase::Steps,
-            format!("{label}: did not finish within {}", crate::scenario::format_duration(bound)),
+            format!(
+                "{label}: did not finish within {}",
+                crate::scenario::format_duration(bound)
+            ),
         )),
     }
 }

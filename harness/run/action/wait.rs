@@ -8,8 +8,14 @@ use crate::run::ScenarioFailure;
 use crate::scenario::EmbeddedSql;
 use std::time::Duration;
 
-pub async fn until(cx: &mut ScenarioContext<'_>, query: &EmbeddedSql, timeout: Duration) -> Result<(), ScenarioFailure> {
+pub async fn until(
+    cx: &mut ScenarioContext<'_>,
+    query: &EmbeddedSql,
+    timeout: Duration,
+) -> Result<(), ScenarioFailure> {
     wait_until(cx.db(), &query.text, Retry::with_timeout(timeout))
         .await
-        .map_err(|e| ScenarioFailure::postgres(Phase::Steps, &e, Some((&cx.scenario().file, query))))
+        .map_err(|e| {
+            ScenarioFailure::postgres(Phase::Steps, &e, Some((&cx.scenario().file, query)))
+        })
 }
