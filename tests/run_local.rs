@@ -52,6 +52,19 @@ fn wrong_expectation_scenario(dir: &Path) -> PathBuf {
     path
 }
 
+/// jdbc-kafka-json whose setup SQL fails on its second statement; returns the file and the line
+/// of the failing statement in it.
+fn bad_setup_scenario(dir: &Path) -> (PathBuf, usize) {
+    let text = std::fs::read_to_string(repo("scenarios/jdbc-kafka-json.toml")).unwrap();
+    let bad = text
+        .replace("name = \"jdbc-kafka-json\"", "name = \"jdbc-bad-setup\"")
+        .replace("INSERT INTO public.products VALUES", "INSERT INTO public.no_such_table VALUES");
+    let line = bad.lines().position(|l| l.contains("no_such_table")).unwrap() + 1;
+    let path = dir.join("jdbc-bad-setup.toml");
+    std::fs::write(&path, bad).unwrap();
+    (path, line)
+}
+
 fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
 }
@@ -79,6 +92,8 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
     let dir = scratch("library");
     let mut paths: Vec<PathBuf> = JDBC_SCENARIOS.iter().map(|p| repo(p)).collect();
     paths.push(wrong_expectation_scenario(&dir));
+    let (bad_setup, bad_line) = bad_setup_scenario(&dir);
+    paths.push(bad_setup);
     let run_id = RunId::generate(chrono::Utc::now());
     let planned = plan(&paths, run_id.as_str(), false).expect("the scenarios are valid");
 
@@ -130,7 +145,16 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
     let report: Vec<String> = results.iter().map(|(_, r)| outcome_line(r)).collect();
     eprintln!("{}", report.join("\n"));
     for (i, result) in &results {
-        if planned[*i].scenario.name == "jdbc-wrong-expectation" {
+        if planned[*i].scenario.name == "jdbc-bad-setup" {
+            let failure = match &result.outcome {
+                Outcome::Error { failure } => failure,
+                other => panic!("a failing setup is an error, got {other:?}"),
+            };
+            assert_eq!(failure.phase, Phase::Setup);
+            let at = format!("jdbc-bad-setup.toml:{bad_line}: statement 2 failed");
+            assert!(failure.root_cause.contains(&at), "{}", failure.root_cause);
+            assert!(failure.root_cause.contains("no_such_table"), "{}", failure.root_cause);
+        } else if planned[*i].scenario.name == "jdbc-wrong-expectation" {
             let failure = match &result.outcome {
                 Outcome::Failed { failure } => failure,
                 other => panic!("the wrong expectation must fail, got {other:?}"),
@@ -150,7 +174,7 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
             assert!(result.phase_duration(Phase::Expect).is_some());
         }
     }
-    assert_eq!(results.len(), 5);
+    assert_eq!(results.len(), 6);
     assert!(left.is_empty(), "scenario databases left behind: {left:?}");
     assert!(
         containers.is_empty(),

@@ -33,9 +33,9 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
     };
     tracing::info!(scenario = %planned.scenario.name, "running {}", planned.path.display());
     let outcome = phases(suite, &mut cx, &mut clock).await;
-    let teardown = clock
-        .time(Phase::Teardown, teardown::run(suite, &mut cx))
-        .await;
+    // Cancelling the job and each drop are bounded by `teardown`; this bounds them together.
+    let limit = planned.scenario.timeouts.teardown * 3;
+    let teardown = bounded(Phase::Teardown, limit, &mut clock, teardown::run(suite, &mut cx)).await;
     let outcome = match (outcome, teardown) {
         (Err(failure), _) | (Ok(()), Err(failure)) => failure.into_outcome(),
         (Ok(()), Ok(())) => Outcome::Passed,
