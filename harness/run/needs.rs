@@ -48,3 +48,46 @@ pub fn unsupported_step(kind: &StepKind) -> Option<&'static str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::SourceFile;
+    use crate::stack::images::{FlinkImage, ImageRef, ImageSource, KafkaFlavour};
+
+    fn images(connectors: Vec<FlinkConnector>) -> Images {
+        let image = |name: &str| ImageRef { name: name.into(), tag: "t".into() };
+        Images {
+            source: ImageSource::Local,
+            reason: "test".into(),
+            postgres: image("pg"),
+            kafka: image("tansu"),
+            kafka_flavour: KafkaFlavour::Tansu,
+            flink: FlinkImage {
+                image: image("flink"),
+                version: "2.0.1".into(),
+                sql_gateway: false,
+                connectors,
+                sql_runner_jar: "/opt/sql-runner.jar".into(),
+            },
+        }
+    }
+
+    fn scenario() -> Scenario {
+        let text = "name = \"c\"\n[postgres]\nsetup = \"CREATE TABLE public.t (id INT PRIMARY KEY);\"\n\
+                    [source]\nconnector = \"cdc\"\ntable = \"public.t\"\n\
+                    [sink]\nconnector = \"upsert-kafka\"\ntopic = \"t\"\n[[expect]]\nmode = \"count\"\ncount = 1\n";
+        crate::scenario::parse(SourceFile::new("c.toml", text)).unwrap()
+    }
+
+    #[test]
+    fn cdc_on_images_without_the_connector_names_it_and_the_registry_images() {
+        let local = images(vec![FlinkConnector::Jdbc, FlinkConnector::Kafka]);
+        let why = missing_piece(&scenario(), Some(SourceConnector::Cdc), &local).unwrap();
+        assert!(why.contains("postgres-cdc connector") && why.contains("--images registry"), "{why}");
+        assert_eq!(missing_piece(&scenario(), Some(SourceConnector::Jdbc), &local), None);
+        let registry =
+            images(vec![FlinkConnector::PostgresCdc, FlinkConnector::Jdbc, FlinkConnector::Kafka]);
+        assert_eq!(missing_piece(&scenario(), Some(SourceConnector::Cdc), &registry), None);
+    }
+}

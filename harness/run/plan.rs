@@ -140,3 +140,65 @@ fn expand(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     found.sort();
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"
+[postgres]
+setup = "CREATE TABLE public.t (id INT PRIMARY KEY, v TEXT);"
+[source]
+connector = "jdbc"
+table = "public.t"
+[sink]
+connector = "kafka"
+format = "json"
+topic = "t"
+[[expect]]
+mode = "count"
+count = 1
+"#;
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_folder_is_planned_in_name_order_with_its_connector_and_format() {
+        let dir = folder(&[
+            ("b.toml", &format!("name = \"b\"\n{SCENARIO}")),
+            ("a.toml", &format!("name = \"a\"\n{SCENARIO}")),
+            ("notes.txt", "not a scenario"),
+        ]);
+        let planned = plan(&[dir.path().to_path_buf()], "261121-000000-abcd", false).unwrap();
+        let names: Vec<&str> = planned.iter().map(|p| p.scenario.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(planned[0].connector, Some(SourceConnector::Jdbc));
+        assert_eq!(planned[0].format, SinkFormat::Json);
+        assert_eq!(planned[0].names.topic, "s_a_261121_000000_abcd");
+    }
+
+    #[test]
+    fn colliding_names_and_invalid_files_are_all_reported() {
+        let dir = folder(&[
+            ("one.toml", &format!("name = \"orders-v1\"\n{SCENARIO}")),
+            ("two.toml", &format!("name = \"orders_v1\"\n{SCENARIO}")),
+            ("bad.toml", "name = \"bad\"\n[source]\nconnector = \"jdbc\"\n"),
+        ]);
+        let err = plan(&[dir.path().to_path_buf()], "261121-000000-abcd", false).unwrap_err();
+        assert_eq!(err.count, 2, "{}", err.rendered);
+        assert!(err.rendered.contains("bad.toml"), "{}", err.rendered);
+        assert!(err.rendered.contains("would share the isolated names"), "{}", err.rendered);
+    }
+
+    #[test]
+    fn a_missing_path_is_reported() {
+        let err = plan(&[PathBuf::from("/nonexistent/x.toml")], "r", false).unwrap_err();
+        assert!(err.rendered.contains("/nonexistent/x.toml"), "{}", err.rendered);
+    }
+}

@@ -203,7 +203,12 @@ async fn run_scenarios(
     options: &RunOptions,
     stack_time: Duration,
 ) -> Vec<(usize, ScenarioResult)> {
-    let slots = suite.stack.endpoints().flink.task_slots.max(1) as usize;
+    // Each scenario's job takes one slot (parallelism 1); the slots other jobs hold are not ours.
+    let slots = match suite.jobmanager.overview().await {
+        Ok(overview) => overview.slots_available,
+        Err(_) => suite.stack.endpoints().flink.task_slots,
+    }
+    .max(1) as usize;
     let jobs = options.jobs.clamp(1, slots);
     let stop = AtomicBool::new(false);
     let mut first = true;
