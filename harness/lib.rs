@@ -11,6 +11,7 @@ pub mod kafka;
 pub mod postgres;
 pub mod report;
 pub mod retry;
+pub mod run;
 pub mod scenario;
 pub mod secret;
 pub mod sql;

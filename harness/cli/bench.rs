@@ -19,6 +19,21 @@ pub struct BenchArgs {
 pub enum BenchTarget {
     /// Stack start-up: image time, stack-ready time and each service's own ready time.
     Stack(StackBenchArgs),
+    /// Scenarios end to end: stack-ready, submit -> job running, record latency (p50/p99),
+    /// verifier decode rate, harness overhead. On the local images (no postgres-cdc connector)
+    /// use the JDBC volume scenario `benches/scenarios/jdbc-bulk-rows.toml`.
+    Run(RunBenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunBenchArgs {
+    /// Scenario files or folders.
+    #[arg(required = true)]
+    pub scenarios: Vec<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value = "2.0")]
+    pub flink: FlinkVersion,
+    #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
+    pub images: ImageSource,
 }
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +62,9 @@ pub fn run(args: BenchArgs, _global: &Global) -> miette::Result<ExitCode> {
     match args.target {
         BenchTarget::Stack(args) => {
             runtime()?.block_on(async { until_ctrl_c(bench_stack(args)).await.map_err(to_report)? })
+        }
+        BenchTarget::Run(args) => {
+            runtime()?.block_on(async { until_ctrl_c(bench_run(args)).await.map_err(to_report)? })
         }
     }
 }
@@ -159,4 +177,59 @@ async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
     };
     println!("  stack ready {:.2}s = {ratio:.2} x the slowest service alone ({slowest} {:.2}s): {verdict} the goal <= {GOAL_RATIO}", secs(ready), secs(slowest_time));
     Ok(ExitCode::SUCCESS)
+}
+
+async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
+    use crate::report::{Phase, RunId};
+    use crate::run::{bench::bench, plan, RunOptions};
+    let run_id = RunId::generate(chrono::Utc::now());
+    let planned = plan(&args.scenarios, run_id.as_str(), false).map_err(|e| miette::miette!("{}{e}", e.rendered))?;
+    let ensured = images::ensure_reporting(args.images, args.flink).await.map_err(|e| to_report(e.into()))?;
+    print_images("cached", &ensured);
+    let images = ensured.images;
+    let cdc_missing = !images.flink.connectors.contains(&crate::stack::images::FlinkConnector::PostgresCdc);
+    let options = RunOptions { images: args.images, flink: args.flink, resolved_images: Some(images.clone()), ..RunOptions::default() };
+    let config = StackConfig {
+        source: args.images,
+        flink: args.flink,
+        images: Some(images),
+        run_id: Some(run_id.as_str().to_string()),
+        ..StackConfig::default()
+    };
+    let wall = Instant::now();
+    let stack = Stack::start(config).await.map_err(to_report)?;
+    println!("stack ready: {:.2}s", secs(stack.timings().stack_ready));
+    let figures = bench(&stack, &planned, &options, &run_id).await;
+    stack.stop().await.map_err(to_report)?;
+    let mut all_passed = true;
+    for f in &figures {
+        let r = &f.result;
+        all_passed &= r.outcome == crate::report::Outcome::Passed;
+        let phase = |p| r.phase_duration(p).map_or("-".to_string(), |d| format!("{:.2}s", secs(d)));
+        println!("{} ({}): {}", r.name, r.file.display(), r.outcome.label());
+        if let Some(failure) = r.outcome.failure() {
+            println!("  {}: {}", failure.phase, failure.root_cause);
+        }
+        println!("  setup {}  submit {}  submit -> job running/finished {}  expect {}",
+            phase(Phase::Setup), phase(Phase::Submit), phase(Phase::JobRunning), phase(Phase::Expect));
+        match (f.percentile(0.5), f.percentile(0.99)) {
+            (Some(p50), Some(p99)) => println!(
+                "  {} records; record in Kafka - job start: p50 {p50} ms, p99 {p99} ms{}",
+                f.records,
+                if cdc_missing { " (JDBC volume measure: the local images have no postgres-cdc connector, so no per-change CDC latency)" } else { "" }
+            ),
+            _ => println!("  {} records; no record timestamps to measure latency", f.records),
+        }
+        match f.decode_rate {
+            Some(rate) => println!("  verifier decode + count: {:.0} records/s (goal >= 200000)", rate),
+            None => println!("  verifier decode rate: n/a (no records)"),
+        }
+        let share = secs(f.overhead) / secs(r.duration).max(f64::EPSILON) * 100.0;
+        println!(
+            "  wall {:.2}s = pipeline {:.2}s (setup + submit + Flink job {:.2}s) + harness overhead {:.2}s ({share:.0}%, goal <= 10%)",
+            secs(r.duration), secs(f.pipeline), f.job_duration.map_or(0.0, secs), secs(f.overhead)
+        );
+    }
+    println!("bench wall time (stack start + scenarios + stop): {:.2}s", secs(wall.elapsed()));
+    Ok(if all_passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -10,6 +10,7 @@ mod images;
 mod lint;
 mod preflight;
 mod slots;
+mod run;
 mod sql;
 mod up;
 
@@ -36,14 +37,15 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    Sql(sql::SqlArgs),
+    Run(run::RunArgs),
     Lint(lint::LintArgs),
-    Up(up::UpArgs),
-    Down(down::DownArgs),
-    Bench(bench::BenchArgs),
-    Images(images::ImagesArgs),
+    Sql(sql::SqlArgs),
     Preflight(preflight::PreflightArgs),
     Slots(slots::SlotsArgs),
+    Up(up::UpArgs),
+    Down(down::DownArgs),
+    Images(images::ImagesArgs),
+    Bench(bench::BenchArgs),
 }
 
 /// Logs go to stderr so that stdout stays machine-readable (`sql`, `lint --format json`).
@@ -65,13 +67,14 @@ pub fn init_tracing(global: &Global) {
 
 pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
-        Command::Sql(args) => sql::run(args, &cli.global),
+        Command::Run(args) => run::run(args, &cli.global),
         Command::Lint(args) => lint::run(args, &cli.global),
-        Command::Up(args) => up::run(args, &cli.global),
-        Command::Down(args) => down::run(args, &cli.global),
-        Command::Bench(args) => bench::run(args, &cli.global),
-        Command::Images(args) => images::run(args, &cli.global),
+        Command::Sql(args) => sql::run(args, &cli.global),
         Command::Preflight(args) => preflight::run(args, &cli.global),
         Command::Slots(args) => slots::run(args, &cli.global),
+        Command::Up(args) => up::run(args, &cli.global),
+        Command::Down(args) => down::run(args, &cli.global),
+        Command::Images(args) => images::run(args, &cli.global),
+        Command::Bench(args) => bench::run(args, &cli.global),
     }
 }

@@ -1,8 +1,7 @@
 -- Scenario `jdbc-types`: aiven dialect (connector names as the Aiven console writes them; `run` submits the flink dialect).
 -- Target: PostgreSQL postgres:5432/harness as harness, Kafka kafka:9092, topic typed.
--- Columns of public.typed: from the [postgres] setup SQL's CREATE TABLE.
 
-CREATE TABLE `typed_source` (
+CREATE TABLE `typed_read_source` (
   `id` INT,
   `amount` DECIMAL(10, 2),
   `big` BIGINT,
@@ -18,7 +17,7 @@ CREATE TABLE `typed_source` (
 ) WITH (
   'connector' = 'JDBC',
   'url' = 'jdbc:postgresql://postgres:5432/harness',
-  'table-name' = 'public.typed',
+  'table-name' = 'public.typed_read',
   'username' = 'harness',
   'password' = '******'
 );
@@ -44,4 +43,4 @@ CREATE TABLE `typed_sink` (
 
 INSERT INTO `typed_sink`
 SELECT `id`, `amount`, `big`, `ratio`, `flag`, `day`, `at_local`, `at_zoned`, `label`, `payload`, `doc`
-FROM `typed_source`;
+FROM `typed_read_source`;

@@ -1,0 +1,71 @@
+//! One file per action a scenario performs, each a short function over the scenario's context.
+
+pub mod catalog;
+pub mod expect;
+pub mod generate;
+pub mod job;
+pub mod setup;
+pub mod sql;
+pub mod wait;
+
+use super::context::ScenarioContext;
+use super::suite::Suite;
+use super::ScenarioFailure;
+use crate::report::Phase;
+use crate::scenario::{JobAction, Step, StepKind};
+
+/// Runs one step (not `job = "start"`, which the scenario runner places), within its timeout.
+pub async fn run_step(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+    index: usize,
+    step: &Step,
+) -> Result<(), ScenarioFailure> {
+    let label = step_label(cx, index, step);
+    let work = async {
+        match &step.kind {
+            StepKind::Sql(sql) => sql::run(cx, sql).await,
+            StepKind::Wait(pause) => {
+                tokio::time::sleep(*pause).await;
+                Ok(())
+            }
+            StepKind::WaitUntil(query) => wait::until(cx, query, step.timeout).await,
+            StepKind::Generate(generator) => generate::run(cx, generator).await,
+            StepKind::Job(JobAction::Start) => Ok(()),
+            StepKind::Job(JobAction::Cancel) => job::cancel(suite, cx, step.timeout).await,
+            other => Err(ScenarioFailure::failed(
+                Phase::Steps,
+                format!("{other:?} is not supported yet (issue 5)"),
+            )),
+        }
+    };
+    // A sleep or a wait_until bounds itself; the step timeout bounds the rest (SQL, generators).
+    let bound = step.timeout.max(match step.kind {
+        StepKind::Wait(pause) => pause + step.timeout,
+        _ => step.timeout,
+    });
+    match tokio::time::timeout(bound, work).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(mut failure)) => {
+            failure.root_cause = format!("{label}: {}", failure.root_cause);
+            Err(failure)
+        }
+        Err(_) => Err(ScenarioFailure::error(
+            Phase::Steps,
+            format!(
+                "{label}: did not finish within {}",
+                crate::scenario::format_duration(bound)
+            ),
+        )),
+    }
+}
+
+/// `step 2 "change both rows" (scenarios/x.toml:31)`.
+fn step_label(cx: &ScenarioContext<'_>, index: usize, step: &Step) -> String {
+    let file = &cx.scenario().file;
+    let line = file.line_col(step.span.start).line;
+    match &step.name {
+        Some(name) => format!("step {} \"{name}\" ({}:{line})", index + 1, file.name()),
+        None => format!("step {} ({}:{line})", index + 1, file.name()),
+    }
+}

@@ -1,0 +1,92 @@
+//! Why a scenario did not pass: the phase and its root cause, and whether the pipeline ran.
+
+use crate::diagnostics::SourceFile;
+use crate::flink::FlinkError;
+use crate::postgres::PgError;
+use crate::report::{Failure, Outcome, Phase};
+use crate::scenario::EmbeddedSql;
+
+/// A scenario's failure. `failed` (an expectation did not hold, a piece is missing) or `error`
+/// (the harness could not get that far).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{phase}: {root_cause}")]
+pub struct ScenarioFailure {
+    pub phase: Phase,
+    pub root_cause: String,
+    pub details: Option<String>,
+    /// `true`: the pipeline did not do what was expected (Outcome::Failed); `false`: Error.
+    pub failed: bool,
+}
+
+impl ScenarioFailure {
+    pub fn error(phase: Phase, root_cause: impl Into<String>) -> Self {
+        ScenarioFailure {
+            phase,
+            root_cause: root_cause.into(),
+            details: None,
+            failed: false,
+        }
+    }
+
+    pub fn failed(phase: Phase, root_cause: impl Into<String>) -> Self {
+        ScenarioFailure {
+            failed: true,
+            ..Self::error(phase, root_cause)
+        }
+    }
+
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    pub fn flink(phase: Phase, e: &FlinkError) -> Self {
+        Self::error(phase, e.to_string())
+    }
+
+    /// A PostgreSQL error; a failing statement of scenario SQL is named by its line in the
+    /// scenario file.
+    pub fn postgres(phase: Phase, e: &PgError, sql: Option<(&SourceFile, &EmbeddedSql)>) -> Self {
+        match (e, sql) {
+            (
+                PgError::Script {
+                    line,
+                    statement,
+                    error,
+                    ..
+                },
+                Some((file, embedded)),
+            ) => {
+                let at = match embedded.region {
+                    Some(region) => {
+                        let first = file.line_col(region.start).line;
+                        format!("{}:{}", file.name(), first + line - 1)
+                    }
+                    None => format!(
+                        "{}:{} (line {line} of the SQL)",
+                        file.name(),
+                        file.line_col(embedded.span.start).line
+                    ),
+                };
+                Self::error(
+                    phase,
+                    format!("{at}: statement {statement} failed: {error}"),
+                )
+            }
+            _ => Self::error(phase, e.to_string()),
+        }
+    }
+
+    pub fn into_outcome(self) -> Outcome {
+        let failure = Failure {
+            phase: self.phase,
+            root_cause: self.root_cause,
+            details: self.details,
+        };
+        if self.failed {
+            Outcome::Failed { failure }
+        } else {
+            Outcome::Error { failure }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! One scenario through its phases: setup → lint → topic → submit → job running → steps →
+//! expect, then always teardown. Every phase is timed and bounded.
+
+use super::action::{self, run_step};
+use super::context::{admin_config, target, ScenarioContext};
+use super::plan::Planned;
+use super::suite::Suite;
+use super::teardown;
+use super::ScenarioFailure;
+use crate::diagnostics::{Severity, SourceFile, Span};
+use crate::report::{ArtefactKind, Outcome, Phase, ScenarioClock, ScenarioResult};
+use crate::scenario::{Source, StepKind};
+use crate::sql::generate::{generate, Dialect};
+use crate::sql::lint::{lint_with, LintConfig};
+use std::future::Future;
+use std::time::Duration;
+
+pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> ScenarioResult {
+    let mut clock = ScenarioClock::start();
+    if !stack_time.is_zero() {
+        clock.record(Phase::Stack, stack_time);
+    }
+    let artefacts = suite
+        .artefacts
+        .as_ref()
+        .and_then(|a| a.scenario(&planned.scenario.name).ok());
+    let mut cx = ScenarioContext {
+        planned,
+        pg: None,
+        job: None,
+        artefacts,
+        postgres_sql: String::new(),
+    };
+    tracing::info!(scenario = %planned.scenario.name, "running {}", planned.path.display());
+    let outcome = phases(suite, &mut cx, &mut clock).await;
+    // Cancelling the job and each drop are bounded by `teardown`; this bounds them together.
+    let limit = planned.scenario.timeouts.teardown * 3;
+    let teardown = bounded(Phase::Teardown, limit, &mut clock, teardown::run(suite, &mut cx)).await;
+    let outcome = match (outcome, teardown) {
+        (Err(failure), _) | (Ok(()), Err(failure)) => failure.into_outcome(),
+        (Ok(()), Ok(())) => Outcome::Passed,
+    };
+    let paths = cx.artefacts.as_ref().map(|a| a.paths()).unwrap_or_default();
+    let mut result = clock.finish(&planned.scenario.name, &planned.path, outcome, paths);
+    // The clock started after the stack; the stack's share counts in the total it shows.
+    result.duration += stack_time;
+    result
+}
+
+async fn phases(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+    clock: &mut ScenarioClock,
+) -> Result<(), ScenarioFailure> {
+    let scenario = cx.scenario();
+    let endpoints = suite.stack.endpoints();
+    let timeouts = scenario.timeouts;
+
+    let flink_user = endpoints.postgres.replication.user.clone();
+    bounded(
+        Phase::Setup,
+        timeouts.setup,
+        clock,
+        action::setup::run(cx, &admin_config(endpoints), &flink_user),
+    )
+    .await?;
+
+    let catalog = match &scenario.source {
+        Source::Structured(s) if s.columns.is_none() => {
+            action::catalog::read(cx.db(), &s.table).await?
+        }
+        _ => None,
+    };
+    let sql = generate(
+        scenario,
+        &target(endpoints, cx.planned),
+        Dialect::Flink,
+        catalog.as_ref(),
+    )
+    .map_err(|e| {
+        ScenarioFailure::error(Phase::Lint, e.to_string()).with_details(e.render(false))
+    })?;
+    let shown = sql.render(false);
+    cx.save(ArtefactKind::FlinkSql, &shown);
+    clock
+        .time(Phase::Lint, async {
+            lint(&cx.planned.scenario.name, &shown)
+        })
+        .await?;
+
+    let topic = &cx.planned.names.topic;
+    bounded(Phase::Topic, timeouts.setup, clock, async {
+        suite
+            .stack
+            .create_topic(topic, 1)
+            .await
+            .map_err(|e| ScenarioFailure::error(Phase::Topic, e.to_string()))
+    })
+    .await?;
+
+    let script = sql.statements().join("\n");
+    let start_at = scenario.job_start_step().unwrap_or(0);
+    run_steps(suite, cx, clock, 0..start_at).await?;
+    action::job::start(suite, cx, clock, &script, sql.source_is_bounded()).await?;
+    run_steps(suite, cx, clock, start_at..scenario.steps.len()).await?;
+
+    let bootstrap = endpoints.kafka.bootstrap_host.clone();
+    let checked = clock
+        .time(Phase::Expect, action::expect::check_all(cx, &bootstrap))
+        .await;
+    if let Err(failure) = checked {
+        // A failed streaming job explains missing records better than the diff.
+        return Err(action::job::check_alive(suite, cx).await.unwrap_or(failure));
+    }
+    Ok(())
+}
+
+/// Runs `steps[range]` in order (`job = "start"` is where the job was submitted).
+async fn run_steps(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+    clock: &mut ScenarioClock,
+    range: std::ops::Range<usize>,
+) -> Result<(), ScenarioFailure> {
+    let steps = &cx.planned.scenario.steps;
+    for index in range {
+        let step = &steps[index];
+        if matches!(step.kind, StepKind::Job(crate::scenario::JobAction::Start)) {
+            continue;
+        }
+        clock
+            .time(Phase::Steps, run_step(suite, cx, index, step))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Lints the generated SQL; error findings abort the scenario with the lint report.
+fn lint(name: &str, sql: &str) -> Result<(), ScenarioFailure> {
+    let file = SourceFile::new(format!("{name}.flink.sql (generated)"), sql);
+    let config = LintConfig {
+        require_final_semicolon: false,
+        ..LintConfig::default()
+    };
+    let findings = lint_with(&file, Span::new(0, sql.len()), &config);
+    let errors: Vec<_> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    for warning in findings.iter().filter(|f| f.severity != Severity::Error) {
+        tracing::warn!("{}", warning.render(&file, false));
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let report: String = errors.iter().map(|f| f.render(&file, false)).collect();
+    let first = &errors[0];
+    Err(ScenarioFailure::error(
+        Phase::Lint,
+        format!(
+            "the generated Flink SQL has {} lint error(s): {} ({})",
+            errors.len(),
+            first.message,
+            first.code
+        ),
+    )
+    .with_details(report))
+}
+
+/// Times `work` as `phase` and fails it after `limit`.
+async fn bounded<T>(
+    phase: Phase,
+    limit: Duration,
+    clock: &mut ScenarioClock,
+    work: impl Future<Output = Result<T, ScenarioFailure>>,
+) -> Result<T, ScenarioFailure> {
+    match clock.time(phase, tokio::time::timeout(limit, work)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(ScenarioFailure::error(
+            phase,
+            format!(
+                "did not finish within {} (the scenario's [timeouts])",
+                crate::scenario::format_duration(limit)
+            ),
+        )),
+    }
+}

@@ -1,0 +1,35 @@
+//! Teardown, whatever happened before: stop the job, drop what the scenario created. With
+//! `--keep` the scenario's database stays for inspection (the job is still stopped).
+
+use super::action;
+use super::context::ScenarioContext;
+use super::suite::Suite;
+use super::ScenarioFailure;
+use crate::report::Phase;
+
+pub async fn run(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Result<(), ScenarioFailure> {
+    let timeout = cx.scenario().timeouts.teardown;
+    let mut problems = Vec::new();
+    if let Err(e) = action::job::cancel(suite, cx, timeout).await {
+        problems.push(e.root_cause);
+    }
+    if let Some(job) = cx.job.take() {
+        if let Err(e) = job.submitted.release().await {
+            problems.push(format!("closing the gateway session: {e}"));
+        }
+    }
+    if let Some(mut pg) = cx.pg.take() {
+        // The scenario's session first: its database cannot be dropped while connected.
+        drop(pg.db.take());
+        if !suite.keep {
+            let report = pg.cleanup.run(&pg.admin, timeout).await;
+            problems.extend(report.errors.iter().map(|e| e.to_string()));
+        }
+    }
+    // Topics live in the stack's broker (tansu keeps them in memory) and go with it; each run
+    // has its own topic names, so nothing is shared between runs.
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(ScenarioFailure::error(Phase::Teardown, problems.join("; "))),
+    }
+}
