@@ -101,10 +101,11 @@ async fn concurrent_callers_build_a_missing_image_once() {
     let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0)
         .await
         .unwrap();
-    // tansu is the quickest image to rebuild.
+    // tansu is the quickest image to rebuild. `--force` only untags it when a running stack (of
+    // another test or a user's `up`) still uses it: that container keeps running.
     let tansu = images.kafka.to_string();
     let removed = Command::new("docker")
-        .args(["image", "rm", &tansu])
+        .args(["image", "rm", "--force", &tansu])
         .output()
         .unwrap();
     assert!(
