@@ -33,6 +33,11 @@ pub struct ScenarioContext<'p> {
     pub artefacts: Option<ScenarioArtefacts>,
     /// The PostgreSQL SQL run so far (setup, steps), for `postgres.sql`.
     pub postgres_sql: String,
+    /// Per slot, the `confirmed_flush_lsn` its last `verify_slot` saw (what "advances" is
+    /// measured from).
+    pub flush_marks: std::collections::HashMap<String, u64>,
+    /// Slots held by `fault = "occupy-slot"`, released by `release-slot` or at teardown.
+    pub occupied: Vec<String>,
 }
 
 impl<'p> ScenarioContext<'p> {

@@ -35,11 +35,9 @@ pub fn missing_piece(
     None
 }
 
-/// Steps this round does not run (issue 5): the scenario fails rather than skipping them.
+/// Steps not run yet (savepoints; issue 5): the scenario fails rather than skipping them.
 pub fn unsupported_step(kind: &StepKind) -> Option<&'static str> {
     match kind {
-        StepKind::Fault(_) => Some("fault"),
-        StepKind::VerifySlot(_) => Some("verify_slot"),
         StepKind::Job(action) => match action {
             crate::scenario::JobAction::Start => None,
             crate::scenario::JobAction::Cancel => None,

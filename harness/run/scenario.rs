@@ -30,6 +30,8 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
         job: None,
         artefacts,
         postgres_sql: String::new(),
+        flush_marks: Default::default(),
+        occupied: Vec::new(),
     };
     tracing::info!(scenario = %planned.scenario.name, "running {}", planned.path.display());
     let outcome = phases(suite, &mut cx, &mut clock).await;

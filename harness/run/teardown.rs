@@ -21,7 +21,15 @@ pub async fn run(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Result<(), 
     if let Some(mut pg) = cx.pg.take() {
         // The scenario's session first: its database cannot be dropped while connected.
         drop(pg.db.take());
+        for slot in std::mem::take(&mut cx.occupied) {
+            if let Err(e) = action::fault::release(&pg.admin, &slot, timeout).await {
+                problems.push(e.root_cause);
+            }
+        }
         if !suite.keep {
+            // Slots made by the scenario's own SQL steps live in its database and would block
+            // dropping it; they are the scenario's, whoever created them.
+            own_database_slots(&mut pg, &cx.planned.names.database).await;
             let report = pg.cleanup.run(&pg.admin, timeout).await;
             problems.extend(report.errors.iter().map(|e| e.to_string()));
         }
@@ -31,5 +39,15 @@ pub async fn run(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Result<(), 
     match problems.is_empty() {
         true => Ok(()),
         false => Err(ScenarioFailure::error(Phase::Teardown, problems.join("; "))),
+    }
+}
+
+async fn own_database_slots(pg: &mut crate::run::context::Pg, database: &str) {
+    match crate::postgres::list_slots(&pg.admin).await {
+        Ok(slots) => slots
+            .iter()
+            .filter(|s| s.database.as_deref() == Some(database))
+            .for_each(|s| pg.cleanup.own_slot(&s.name)),
+        Err(e) => tracing::warn!("listing the scenario's replication slots: {e}"),
     }
 }

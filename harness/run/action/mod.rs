@@ -2,9 +2,11 @@
 
 pub mod catalog;
 pub mod expect;
+pub mod fault;
 pub mod generate;
 pub mod job;
 pub mod setup;
+pub mod slot;
 pub mod sql;
 pub mod wait;
 
@@ -13,6 +15,8 @@ use super::suite::Suite;
 use super::ScenarioFailure;
 use crate::report::Phase;
 use crate::scenario::{JobAction, Step, StepKind};
+
+const SLOT_CHECK_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Runs one step (not `job = "start"`, which the scenario runner places), within its timeout.
 pub async fn run_step(
@@ -33,15 +37,19 @@ pub async fn run_step(
             StepKind::Generate(generator) => generate::run(cx, generator).await,
             StepKind::Job(JobAction::Start) => Ok(()),
             StepKind::Job(JobAction::Cancel) => job::cancel(suite, cx, step.timeout).await,
+            StepKind::Fault(f) => fault::run(suite, cx, *f, step.timeout).await,
+            StepKind::VerifySlot(check) => slot::verify(cx, check, step.timeout).await,
             other => Err(ScenarioFailure::failed(
                 Phase::Steps,
-                format!("{other:?} is not supported yet (issue 5)"),
+                format!("{other:?} is not supported yet: savepoints and resuming are not implemented (issue 5)"),
             )),
         }
     };
     // A sleep or a wait_until bounds itself; the step timeout bounds the rest (SQL, generators).
+    // A slot check gets a margin so that its own timeout, naming the slot, is what reports.
     let bound = step.timeout.max(match step.kind {
         StepKind::Wait(pause) => pause + step.timeout,
+        StepKind::VerifySlot(_) | StepKind::Fault(_) => step.timeout + SLOT_CHECK_MARGIN,
         _ => step.timeout,
     });
     match tokio::time::timeout(bound, work).await {
