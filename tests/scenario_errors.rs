@@ -291,3 +291,14 @@ fn rendering_names_file_line_and_column() {
     assert!(out.starts_with("error scenarios/t.toml:7:1"), "{out}");
     assert!(out.contains("1 error(s) in scenario"), "{out}");
 }
+
+#[test]
+fn a_slot_on_a_fault_step_is_refused_not_ignored() {
+    // Slot faults act on the scenario's own slot; a `slot` there would be silently dropped.
+    let text = format!("{BASE}\n[[steps]]\nfault = \"drop-slot\"\nslot = \"other\"\n");
+    let all = findings(&text);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let (code, line, _, message, _) = &all[0];
+    assert_eq!((code.as_str(), *line), ("scenario/field-not-allowed", 19), "{message}");
+    assert!(message.contains("slot"), "{message}");
+}

@@ -78,7 +78,7 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
             "set",
             "where",
         ],
-        "fault" => &["name", "timeout", "size", "slot"],
+        "fault" => &["name", "timeout", "size"],
         _ => &["name", "timeout", "slot", "max_retained_wal", "confirmed_flush_advances"],
     };
     let modifiers: Vec<_> = fields.iter().filter(|(f, _)| !ACTIONS.contains(f)).cloned().collect();
