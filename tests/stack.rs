@@ -3,6 +3,8 @@
 //! assertion fails (the `Stack` or a guard removes its run on drop), and checks that nothing
 //! labelled with its run is left.
 
+#![allow(clippy::await_holding_lock)] // one stack at a time: see SERIAL
+
 use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
 use cdc_harness::stack::{
     inventory, ClientCommand, ClusterShape, Scope, Stack, StackConfig, StackError,
@@ -15,6 +17,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+/// One stack at a time in this binary. Each `#[tokio::test]` has its own runtime on its own
+/// thread, so a blocking guard held across awaits is the point: it holds the other tests' threads.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
