@@ -4,16 +4,13 @@
 //!
 //! At most one stack runs at a time: the tests that start one take `STACK`.
 
-use cdc_harness::report::{Outcome, Phase, RunId, ScenarioResult};
-use cdc_harness::run::{plan, run_on, RunOptions};
-use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
-use cdc_harness::stack::{inventory, Scope, Stack, StackConfig};
+mod run_support;
+
+use cdc_harness::report::{Outcome, Phase};
+use cdc_harness::stack::{inventory, Scope};
+use run_support::{outcome_line, run_on_local_stack, scratch, LocalRun, STACK};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
-use std::time::Duration;
-
-static STACK: Mutex<()> = Mutex::new(());
 
 const JDBC_SCENARIOS: [&str; 4] = [
     "scenarios/jdbc-kafka-json.toml",
@@ -24,14 +21,6 @@ const JDBC_SCENARIOS: [&str; 4] = [
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("run-local")
-        .join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// jdbc-kafka-json with one expected row that never arrives ("kettles").
@@ -69,81 +58,20 @@ fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
 }
 
-fn outcome_line(r: &ScenarioResult) -> String {
-    match r.outcome.failure() {
-        Some(f) => format!(
-            "{} {} in {}: {}\n{}",
-            r.name,
-            r.outcome.label(),
-            f.phase,
-            f.root_cause,
-            f.details.clone().unwrap_or_default()
-        ),
-        None => format!("{} {}", r.name, r.outcome.label()),
-    }
-}
-
 // The std lock is held across awaits on purpose: it serializes stack starts between tests that
 // each have their own runtime (and the plain #[test]s).
 #[allow(clippy::await_holding_lock)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
     let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("library");
+    let dir = scratch("run-local", "library");
     let mut paths: Vec<PathBuf> = JDBC_SCENARIOS.iter().map(|p| repo(p)).collect();
     paths.push(wrong_expectation_scenario(&dir));
     let (bad_setup, bad_line) = bad_setup_scenario(&dir);
     paths.push(bad_setup);
-    let run_id = RunId::generate(chrono::Utc::now());
-    let planned = plan(&paths, run_id.as_str(), false).expect("the scenarios are valid");
+    let LocalRun { planned, results, databases_after, left_behind, .. } =
+        run_on_local_stack(&paths, 2, dir.join("artefacts")).await;
 
-    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0)
-        .await
-        .expect("local images");
-    let options = RunOptions {
-        images: ImageSource::Local,
-        jobs: 2,
-        artefacts_root: dir.join("artefacts"),
-        resolved_images: Some(images.clone()),
-        ..RunOptions::default()
-    };
-    let config = StackConfig {
-        source: ImageSource::Local,
-        images: Some(images),
-        artefacts_root: options.artefacts_root.clone(),
-        run_id: Some(run_id.as_str().to_string()),
-        ..StackConfig::default()
-    };
-    let stack = Stack::start(config).await.expect("the stack starts");
-    let all: Vec<usize> = (0..planned.len()).collect();
-    let results = run_on(&stack, &planned, &all, &options, &run_id, Duration::ZERO).await;
-
-    // Every scenario's database is gone, the failing one's included.
-    let pg = &stack.endpoints().postgres;
-    let (client, connection) = pg
-        .host_config(&pg.superuser)
-        .connect(tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(connection);
-    let left: Vec<String> = client
-        .query(
-            "SELECT datname::text FROM pg_database WHERE datname LIKE 's\\_%'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    drop(client);
-    stack.stop().await.expect("the stack stops");
-    let containers = inventory(&Scope::Run(run_id.as_str().to_string()))
-        .await
-        .unwrap();
-
-    let report: Vec<String> = results.iter().map(|(_, r)| outcome_line(r)).collect();
-    eprintln!("{}", report.join("\n"));
     for (i, result) in &results {
         if planned[*i].scenario.name == "jdbc-bad-setup" {
             let failure = match &result.outcome {
@@ -175,17 +103,15 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
         }
     }
     assert_eq!(results.len(), 6);
-    assert!(left.is_empty(), "scenario databases left behind: {left:?}");
-    assert!(
-        containers.is_empty(),
-        "containers left behind: {containers:?}"
-    );
+    // Every scenario's database is gone, the failing ones' included.
+    assert!(databases_after.is_empty(), "scenario databases left behind: {databases_after:?}");
+    assert!(left_behind.is_empty(), "left behind: {left_behind:?}");
 }
 
 #[test]
 fn the_binary_exits_1_with_the_diff_and_leaves_no_container() {
     let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("binary");
+    let dir = scratch("run-local", "binary");
     let scenario = wrong_expectation_scenario(&dir);
     let json = dir.join("report.json");
     let junit = dir.join("junit.xml");
@@ -240,7 +166,7 @@ fn the_binary_exits_1_with_the_diff_and_leaves_no_container() {
 
 #[test]
 fn cdc_scenarios_on_local_images_fail_naming_the_missing_connector() {
-    let dir = scratch("cdc-local");
+    let dir = scratch("run-local", "cdc-local");
     let json = dir.join("report.json");
     let out = cli()
         .args(["-q", "run", "--images", "local", "--json"])
@@ -273,7 +199,7 @@ fn cdc_scenarios_on_local_images_fail_naming_the_missing_connector() {
 
 #[test]
 fn an_invalid_scenario_exits_2_and_starts_nothing() {
-    let dir = scratch("invalid");
+    let dir = scratch("run-local", "invalid");
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "name = \"bad\"\n[source]\nconnector = \"jdbc\"\n").unwrap();
     let out = cli()
@@ -295,7 +221,7 @@ async fn cdc_scenarios_pass_on_registry_images() {
     let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
     let out = cli()
         .args(["-q", "run", "--images", "registry", "--artefacts"])
-        .arg(scratch("registry").join("artefacts"))
+        .arg(scratch("run-local", "registry").join("artefacts"))
         .args(
             [
                 "cdc-upsert-kafka",
