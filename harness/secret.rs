@@ -37,6 +37,16 @@ impl serde::Serialize for Secret {
     }
 }
 
+/// Parts of an option key that make its value a secret, matched case-insensitively inside the
+/// key (`password`, `passwd`, `sasl.jaas.config`, `api.token`, ...).
+const SECRET_KEY_PARTS: [&str; 6] = ["pass", "secret", "token", "credential", "jaas", "apikey"];
+
+/// Whether an option key (Flink `WITH` option, connector property) holds a secret.
+pub fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    SECRET_KEY_PARTS.iter().any(|part| key.contains(part))
+}
+
 /// Replaces the password in a `postgres://user:password@host/db` style URL.
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else { return url.to_string() };
@@ -65,6 +75,16 @@ mod tests {
         assert_eq!(format!("{s} {s:?}"), "****** ******");
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"******\"");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn secret_keys_include_misspellings_and_nested_properties() {
+        for key in ["password", "PASSWD", "properties.sasl.jaas.config", "api.token", "apikey"] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in ["username", "hostname", "slot.name", "topic"] {
+            assert!(!is_secret_key(key), "{key}");
+        }
     }
 
     #[test]

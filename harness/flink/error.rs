@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use super::jobmanager::{JobException, JobState};
-use crate::secret::REDACTED;
+use crate::secret::{is_secret_key, REDACTED};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlinkError {
@@ -134,8 +134,6 @@ fn is_message_line(line: &str) -> bool {
 
 /// Option keys whose values are secrets. Flink masks keys containing `password`, `secret`,
 /// `token` ... itself, but not a misspelt `passwd`, which then shows in its validation errors.
-const SECRET_KEY_PARTS: [&str; 6] = ["pass", "secret", "token", "credential", "jaas", "apikey"];
-
 /// Hides secret values in Flink's text: `'passwd'='x'` table-option lines (Flink lists a table's
 /// options when it cannot create it) and `password=x` in JDBC URLs.
 pub fn redact_secrets(text: &str) -> String {
@@ -156,11 +154,6 @@ pub fn redact_secrets(text: &str) -> String {
         out.push(line);
     }
     out.join("\n")
-}
-
-fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    SECRET_KEY_PARTS.iter().any(|part| key.contains(part))
 }
 
 /// `...?user=app&password=x&ssl=true` -> `...?user=app&password=******&ssl=true`.

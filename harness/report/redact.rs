@@ -1,10 +1,7 @@
 //! Redaction of everything written as an artefact: the passwords the run knows, password-like
 //! options in SQL (`'password' = '...'`), and passwords in URLs.
 
-use crate::secret::{redact_url, Secret, REDACTED};
-
-/// Option keys whose values are secrets, matched case-insensitively inside the key.
-const SECRET_KEYS: [&str; 4] = ["password", "secret", "token", "jaas"];
+use crate::secret::{is_secret_key, redact_url, Secret, REDACTED};
 
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -39,8 +36,7 @@ fn redact_sql_options(text: &str) -> String {
         out.push_str(before);
         out.push_str(&text_of_literal(key));
         rest = after_key;
-        let key = key.to_lowercase();
-        if !SECRET_KEYS.iter().any(|k| key.contains(k)) {
+        if !is_secret_key(key) {
             continue;
         }
         let Some(value_side) = after_key.trim_start().strip_prefix('=') else { continue };
@@ -122,6 +118,8 @@ mod tests {
             Redactor::default().redact(sql),
             "WITH ('connector' = 'jdbc', 'username' = 'app',\n  'password'='******', 'Debezium.Database.Password' = '******')"
         );
+        // The same key rule as Flink's error text: a misspelt key is still a secret.
+        assert_eq!(Redactor::default().redact("'passwd' = 'x'"), "'passwd' = '******'");
         // Text that merely mentions a password key is left alone.
         assert_eq!(Redactor::default().redact("'password' is required"), "'password' is required");
     }
