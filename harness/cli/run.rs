@@ -13,7 +13,8 @@ use std::process::ExitCode;
 
 /// Run scenarios end to end: start the stack, submit each scenario's Flink SQL, drive
 /// PostgreSQL, check what arrives in Kafka. Exit code 0 only when every scenario passed, 1 when
-/// one did not, 2 when a scenario file is invalid (nothing is started then).
+/// one did not, 2 when a scenario or target file is invalid (nothing is started then), 130 when
+/// interrupted.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Scenario files, or folders of them (`*.toml`, in name order).
@@ -43,6 +44,11 @@ pub struct RunArgs {
     /// Skip the remaining scenarios after the first one that does not pass.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Run against existing services (PostgreSQL, Kafka, a Flink cluster) described in this
+    /// file instead of starting containers; only the harness's own objects are created and
+    /// dropped there. `up --detach --write-target FILE` writes one for a running stack.
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
     /// Scenarios to run at once (bounded by the cluster's free task slots).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
@@ -59,6 +65,16 @@ pub fn run(args: RunArgs, global: &Global) -> miette::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let target = match &args.target {
+        Some(path) => match crate::stack::target::load(path) {
+            Ok(target) => Some(target),
+            Err(e) => {
+                eprint!("{}", e.render(color));
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
     let options = RunOptions {
         images: args.images,
         flink: args.flink,
@@ -69,6 +85,7 @@ pub fn run(args: RunArgs, global: &Global) -> miette::Result<ExitCode> {
         artefacts_root: args.artefacts.clone(),
         progress: !global.quiet && std::io::stderr().is_terminal(),
         resolved_images: None,
+        target,
     };
     let report = runtime()?.block_on(run_suite(planned, &options, run_id));
     print!("{}", render_summary(&report));

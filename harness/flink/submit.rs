@@ -204,6 +204,15 @@ impl Submitter {
         }
     }
 
+    /// Removes what the submitter left on the cluster (the uploaded SQL-runner jar); the jobs
+    /// are the caller's to stop.
+    pub async fn close(&self) -> Result<(), FlinkError> {
+        match &self.way {
+            Way::Gateway { .. } => Ok(()),
+            Way::Jar(jar) => jar.remove().await,
+        }
+    }
+
     /// Runs the script's SET/DDL statements, then its INSERTs as one job; returns that job.
     pub async fn submit(&self, sql_script: &str) -> Result<SubmittedJob, FlinkError> {
         let started = Instant::now();
@@ -241,6 +250,17 @@ impl JarWay {
                 self.jobmanager.run_jar(&jar, &run).await
             }
             outcome => outcome,
+        }
+    }
+
+    async fn remove(&self) -> Result<(), FlinkError> {
+        match self.jar_id.lock().await.take() {
+            Some(id) => match self.jobmanager.delete_jar(&id).await {
+                // A restarted JobManager forgot it already.
+                Err(e) if e.status() == Some(404) => Ok(()),
+                outcome => outcome,
+            },
+            None => Ok(()),
         }
     }
 

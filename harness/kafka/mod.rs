@@ -10,6 +10,7 @@ pub mod datum;
 mod decode;
 mod reader;
 mod recorded;
+mod topics;
 
 use std::fmt;
 use std::future::Future;
@@ -20,6 +21,7 @@ pub use datum::Datum;
 pub use decode::{decode, DecodeError};
 pub use reader::{ReaderConfig, SinkReader};
 pub use recorded::{parse_recording, RecordedTopic};
+pub use topics::{admin_client, create_topic, delete_topic, Replication, TopicDeleted, TopicError};
 
 /// One Kafka record as read, undecoded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

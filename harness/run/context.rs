@@ -2,12 +2,12 @@
 //! artefacts. Shared parts (stack, submitter) stay in the [`Suite`](super::Suite).
 
 use super::plan::Planned;
+use super::services::Services;
 use crate::flink::SubmittedJob;
 use crate::postgres::{Cleanup, PgClient, PgConfig};
 use crate::report::{ArtefactKind, ScenarioArtefacts};
 use crate::scenario::Scenario;
 use crate::sql::generate::{PostgresEndpoint, Target};
-use crate::stack::Endpoints;
 
 /// PostgreSQL as the harness reaches it from the host.
 pub struct Pg {
@@ -38,6 +38,8 @@ pub struct ScenarioContext<'p> {
     pub flush_marks: std::collections::HashMap<String, u64>,
     /// Slots held by `fault = "occupy-slot"`, released by `release-slot` or at teardown.
     pub occupied: Vec<String>,
+    /// The scenario's topic exists (teardown deletes it where the services keep topics).
+    pub topic_created: bool,
 }
 
 impl<'p> ScenarioContext<'p> {
@@ -75,9 +77,9 @@ impl<'p> ScenarioContext<'p> {
     }
 }
 
-/// Where the generated SQL points: the stack's in-network services and the scenario's names.
-pub fn target(endpoints: &Endpoints, planned: &Planned) -> Target {
-    let pg = &endpoints.postgres;
+/// Where the generated SQL points: the services as Flink reaches them, and the scenario's names.
+pub fn target(services: Services<'_>, planned: &Planned) -> Target {
+    let pg = services.postgres();
     let names = &planned.names;
     Target {
         postgres: PostgresEndpoint {
@@ -87,16 +89,17 @@ pub fn target(endpoints: &Endpoints, planned: &Planned) -> Target {
             username: pg.replication.user.clone(),
             password: pg.replication.password.clone(),
         },
-        kafka_bootstrap: endpoints.kafka.bootstrap_network.clone(),
+        kafka_bootstrap: services.kafka_bootstrap_for_flink().to_string(),
         topic: names.topic.clone(),
         slot_name: names.slot.clone(),
         publication_name: names.publication.clone(),
     }
 }
 
-/// The superuser on the stack's database.
-pub fn admin_config(endpoints: &Endpoints) -> PgConfig {
-    let pg = &endpoints.postgres;
+/// The login that creates and drops the scenario databases (the stack's superuser, a target's
+/// `admin`), on the services' own database.
+pub fn admin_config(services: Services<'_>) -> PgConfig {
+    let pg = services.postgres();
     PgConfig::new(
         &pg.host,
         pg.port,

@@ -13,11 +13,13 @@ mod failure;
 mod needs;
 mod plan;
 mod scenario;
+mod services;
 mod suite;
 mod teardown;
 
 pub use convert::{convert_expectation, sink_format};
 pub use failure::ScenarioFailure;
-pub use needs::missing_piece;
+pub use needs::{missing_piece, needs_containers};
 pub use plan::{plan, PlanError, Planned};
+pub use services::Services;
 pub use suite::{run_on, run_suite, RunOptions, Suite, INTERRUPTED};

@@ -47,6 +47,27 @@ pub fn unsupported_step(kind: &StepKind) -> Option<&'static str> {
     }
 }
 
+/// Steps that act on the harness's own containers (restarts, pausing the broker, a second slot
+/// reader run inside the PostgreSQL container): not possible against a `--target`.
+pub fn needs_containers(kind: &StepKind) -> Option<&'static str> {
+    use crate::scenario::Fault;
+    match kind {
+        StepKind::Fault(fault) => match fault {
+            Fault::RestartTaskManager => Some("fault = \"restart-taskmanager\""),
+            Fault::RestartJobManager => Some("fault = \"restart-jobmanager\""),
+            Fault::RestartPostgres => Some("fault = \"restart-postgres\""),
+            Fault::OccupySlot => Some("fault = \"occupy-slot\""),
+            Fault::PauseBroker => Some("fault = \"pause-broker\""),
+            Fault::UnpauseBroker => Some("fault = \"unpause-broker\""),
+            Fault::TerminateWalsender
+            | Fault::ReleaseSlot
+            | Fault::DropSlot
+            | Fault::GenerateWal { .. } => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,7 +103,10 @@ mod tests {
     fn cdc_on_images_without_the_connector_names_it_and_the_registry_images() {
         let local = images(vec![FlinkConnector::Jdbc, FlinkConnector::Kafka]);
         let why = missing_piece(&scenario(), Some(SourceConnector::Cdc), &local).unwrap();
-        assert!(why.contains("postgres-cdc connector") && why.contains("--images registry"), "{why}");
+        assert!(
+            why.contains("postgres-cdc connector") && why.contains("--images registry"),
+            "{why}"
+        );
         assert_eq!(missing_piece(&scenario(), Some(SourceConnector::Jdbc), &local), None);
         let registry =
             images(vec![FlinkConnector::PostgresCdc, FlinkConnector::Jdbc, FlinkConnector::Kafka]);

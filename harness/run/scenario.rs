@@ -4,7 +4,7 @@
 use super::action::{self, run_step};
 use super::context::{admin_config, target, ScenarioContext};
 use super::plan::Planned;
-use super::suite::Suite;
+use super::suite::{Suite, INTERRUPTED};
 use super::teardown;
 use super::ScenarioFailure;
 use crate::diagnostics::{Severity, SourceFile, Span};
@@ -20,10 +20,7 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
     if !stack_time.is_zero() {
         clock.record(Phase::Stack, stack_time);
     }
-    let artefacts = suite
-        .artefacts
-        .as_ref()
-        .and_then(|a| a.scenario(&planned.scenario.name).ok());
+    let artefacts = suite.artefacts.as_ref().and_then(|a| a.scenario(&planned.scenario.name).ok());
     let mut cx = ScenarioContext {
         planned,
         pg: None,
@@ -32,15 +29,25 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
         postgres_sql: String::new(),
         flush_marks: Default::default(),
         occupied: Vec::new(),
+        topic_created: false,
     };
     tracing::info!(scenario = %planned.scenario.name, "running {}", planned.path.display());
-    let outcome = phases(suite, &mut cx, &mut clock).await;
+    // An interruption stops the phases, not the teardown: what the scenario created goes, which
+    // matters on a --target's services (a stack's go with its containers anyway).
+    let outcome = tokio::select! {
+        outcome = phases(suite, &mut cx, &mut clock) => Some(outcome),
+        _ = suite.interrupted() => None,
+    };
     // Cancelling the job and each drop are bounded by `teardown`; this bounds them together.
     let limit = planned.scenario.timeouts.teardown * 3;
     let teardown = bounded(Phase::Teardown, limit, &mut clock, teardown::run(suite, &mut cx)).await;
     let outcome = match (outcome, teardown) {
-        (Err(failure), _) | (Ok(()), Err(failure)) => failure.into_outcome(),
-        (Ok(()), Ok(())) => Outcome::Passed,
+        (None, Ok(())) => Outcome::Skipped { reason: format!("{INTERRUPTED}: torn down") },
+        (None, Err(failure)) => {
+            Outcome::Skipped { reason: format!("{INTERRUPTED}: teardown: {}", failure.root_cause) }
+        }
+        (Some(Err(failure)), _) | (Some(Ok(())), Err(failure)) => failure.into_outcome(),
+        (Some(Ok(())), Ok(())) => Outcome::Passed,
     };
     let paths = cx.artefacts.as_ref().map(|a| a.paths()).unwrap_or_default();
     let mut result = clock.finish(&planned.scenario.name, &planned.path, outcome, paths);
@@ -55,15 +62,15 @@ async fn phases(
     clock: &mut ScenarioClock,
 ) -> Result<(), ScenarioFailure> {
     let scenario = cx.scenario();
-    let endpoints = suite.stack.endpoints();
+    let services = suite.services;
     let timeouts = scenario.timeouts;
 
-    let flink_user = endpoints.postgres.replication.user.clone();
+    let flink_user = services.postgres().replication.user.clone();
     bounded(
         Phase::Setup,
         timeouts.setup,
         clock,
-        action::setup::run(cx, &admin_config(endpoints), &flink_user),
+        action::setup::run(cx, &admin_config(services), &flink_user),
     )
     .await?;
 
@@ -73,32 +80,23 @@ async fn phases(
         }
         _ => None,
     };
-    let sql = generate(
-        scenario,
-        &target(endpoints, cx.planned),
-        Dialect::Flink,
-        catalog.as_ref(),
-    )
-    .map_err(|e| {
+    let sql = generate(scenario, &target(services, cx.planned), Dialect::Flink, catalog.as_ref())
+        .map_err(|e| {
         ScenarioFailure::error(Phase::Lint, e.to_string()).with_details(e.render(false))
     })?;
     let shown = sql.render(false);
     cx.save(ArtefactKind::FlinkSql, &shown);
-    clock
-        .time(Phase::Lint, async {
-            lint(&cx.planned.scenario.name, &shown)
-        })
-        .await?;
+    clock.time(Phase::Lint, async { lint(&cx.planned.scenario.name, &shown) }).await?;
 
-    let topic = &cx.planned.names.topic;
+    let topic = cx.planned.names.topic.clone();
     bounded(Phase::Topic, timeouts.setup, clock, async {
-        suite
-            .stack
-            .create_topic(topic, 1)
+        services
+            .create_topic(&topic)
             .await
             .map_err(|e| ScenarioFailure::error(Phase::Topic, e.to_string()))
     })
     .await?;
+    cx.topic_created = true;
 
     let script = sql.statements().join("\n");
     let start_at = scenario.job_start_step().unwrap_or(0);
@@ -106,10 +104,8 @@ async fn phases(
     action::job::start(suite, cx, clock, &script, sql.source_is_bounded()).await?;
     run_steps(suite, cx, clock, start_at..scenario.steps.len()).await?;
 
-    let bootstrap = endpoints.kafka.bootstrap_host.clone();
-    let checked = clock
-        .time(Phase::Expect, action::expect::check_all(cx, &bootstrap))
-        .await;
+    let bootstrap = services.kafka_bootstrap().to_string();
+    let checked = clock.time(Phase::Expect, action::expect::check_all(cx, &bootstrap)).await;
     if let Err(failure) = checked {
         // A failed streaming job explains missing records better than the diff.
         return Err(action::job::check_alive(suite, cx).await.unwrap_or(failure));
@@ -130,9 +126,7 @@ async fn run_steps(
         if matches!(step.kind, StepKind::Job(crate::scenario::JobAction::Start)) {
             continue;
         }
-        clock
-            .time(Phase::Steps, run_step(suite, cx, index, step))
-            .await?;
+        clock.time(Phase::Steps, run_step(suite, cx, index, step)).await?;
     }
     Ok(())
 }
@@ -140,15 +134,9 @@ async fn run_steps(
 /// Lints the generated SQL; error findings abort the scenario with the lint report.
 fn lint(name: &str, sql: &str) -> Result<(), ScenarioFailure> {
     let file = SourceFile::new(format!("{name}.flink.sql (generated)"), sql);
-    let config = LintConfig {
-        require_final_semicolon: false,
-        ..LintConfig::default()
-    };
+    let config = LintConfig { require_final_semicolon: false, ..LintConfig::default() };
     let findings = lint_with(&file, Span::new(0, sql.len()), &config);
-    let errors: Vec<_> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
+    let errors: Vec<_> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
     for warning in findings.iter().filter(|f| f.severity != Severity::Error) {
         tracing::warn!("{}", warning.render(&file, false));
     }

@@ -1,16 +1,19 @@
-//! One invocation: check each scenario against the images, start the stack once, run the
-//! scenarios (one by one, or `jobs` at a time), and tear everything down.
+//! One invocation: check each scenario against the images, start the stack once (or take the
+//! `--target`'s services), run the scenarios (one by one, or `jobs` at a time), and tear
+//! everything down.
 
-use super::needs::{missing_piece, unsupported_step};
+use super::needs::{missing_piece, needs_containers, unsupported_step};
 use super::plan::Planned;
 use super::scenario;
+use super::services::Services;
 use super::ScenarioFailure;
-use crate::flink::{FlinkEndpoints, JobManager, SqlRunner, SubmitMode, SubmitOptions, Submitter};
+use crate::flink::{JobManager, SqlRunner, SubmitMode, SubmitOptions, Submitter};
 use crate::report::{
     Outcome, Phase, RunArtefacts, RunId, RunReport, ScenarioClock, ScenarioResult,
 };
 use crate::stack::images::{self, FlinkVersion, ImageSource, Images};
-use crate::stack::{until_ctrl_c, ClusterShape, Stack, StackConfig, StackError};
+use crate::stack::target::Target;
+use crate::stack::{interrupt, until_ctrl_c, ClusterShape, Stack, StackConfig, StackError};
 use futures::StreamExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,6 +39,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Images already resolved (tests); `None` resolves `images` + `flink`.
     pub resolved_images: Option<Images>,
+    /// Existing services to run against instead of a stack (`--target`).
+    pub target: Option<Target>,
 }
 
 impl Default for RunOptions {
@@ -50,18 +55,22 @@ impl Default for RunOptions {
             artefacts_root: PathBuf::from(crate::stack::DEFAULT_ARTEFACTS_ROOT),
             progress: false,
             resolved_images: None,
+            target: None,
         }
     }
 }
 
 /// What every scenario of a run shares.
 pub struct Suite<'a> {
-    pub stack: &'a Stack,
+    pub services: Services<'a>,
     pub submitter: Submitter,
     pub jobmanager: JobManager,
     pub artefacts: Option<RunArtefacts>,
     pub run_id: RunId,
     pub keep: bool,
+    /// Becomes `true` on Ctrl-C or SIGTERM: the running scenarios stop and tear down, the
+    /// others are skipped.
+    interrupted: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Runs the planned scenarios; the report is complete even when the stack cannot start or the
@@ -72,23 +81,30 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     let mut report = RunReport::new(run_id.clone(), started_at);
     let mut results: Vec<Option<ScenarioResult>> = vec![None; planned.len()];
 
+    if let Some(target) = &options.target {
+        let runnable = check_steps(&planned, &mut results, true);
+        let services = Services::Target(target);
+        let ran =
+            run_on_services(services, &planned, &runnable, options, &run_id, Duration::ZERO).await;
+        for (i, result) in ran {
+            results[i] = Some(result);
+        }
+        report.scenarios = results.into_iter().flatten().collect();
+        report.artefact_dir = Some(options.artefacts_root.join(run_id.as_str()));
+        report.duration = clock.elapsed();
+        return report;
+    }
+
     let images = match options.resolved_images.clone() {
         Some(images) => Ok(images),
-        None => images::ensure(options.images, options.flink)
-            .await
-            .map_err(|e| e.to_string()),
+        None => images::ensure(options.images, options.flink).await.map_err(|e| e.to_string()),
     };
     let images = match images {
         Ok(images) => images,
         Err(e) => {
             report.scenarios = planned
                 .iter()
-                .map(|p| {
-                    not_run(
-                        p,
-                        ScenarioFailure::error(Phase::Stack, format!("images: {e}")),
-                    )
-                })
+                .map(|p| not_run(p, ScenarioFailure::error(Phase::Stack, format!("images: {e}"))))
                 .collect();
             report.duration = clock.elapsed();
             return report;
@@ -96,32 +112,19 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     };
 
     // What the images cannot run fails now, before anything starts.
-    let mut runnable = Vec::new();
     for (i, p) in planned.iter().enumerate() {
         if let Some(missing) = missing_piece(&p.scenario, p.connector, &images) {
             results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Stack, missing)));
-        } else if let Some(step) = p
-            .scenario
-            .steps
-            .iter()
-            .find_map(|s| unsupported_step(&s.kind))
-        {
-            let why = format!("step `{step}` is not supported yet (issue 5)");
-            results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Steps, why)));
-        } else {
-            runnable.push(i);
         }
     }
+    let runnable = check_steps(&planned, &mut results, false);
 
     if !runnable.is_empty() {
         let config = StackConfig {
             source: options.images,
             flink: options.flink,
             images: Some(images),
-            shape: ClusterShape {
-                taskmanagers: 1,
-                slots_per_taskmanager: 4,
-            },
+            shape: ClusterShape { taskmanagers: 1, slots_per_taskmanager: 4 },
             keep: options.keep,
             progress: options.progress,
             artefacts_root: options.artefacts_root.clone(),
@@ -177,6 +180,37 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     report
 }
 
+/// The scenarios without a verdict yet whose steps can run here; the others get one now.
+/// `target`: no containers of the harness's own to restart, pause or exec into.
+fn check_steps(
+    planned: &[Planned],
+    results: &mut [Option<ScenarioResult>],
+    target: bool,
+) -> Vec<usize> {
+    let mut runnable = Vec::new();
+    for (i, p) in planned.iter().enumerate() {
+        if results[i].is_some() {
+            continue;
+        }
+        let steps = &p.scenario.steps;
+        if let Some(step) = steps.iter().find_map(|s| unsupported_step(&s.kind)) {
+            let why = format!("step `{step}` is not supported yet (issue 5)");
+            results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Steps, why)));
+        } else if let Some(step) =
+            steps.iter().find_map(|s| needs_containers(&s.kind)).filter(|_| target)
+        {
+            let why = format!(
+                "step `{step}` needs the harness's own containers; a --target's services are \
+                 never restarted, paused or entered (run it without --target)"
+            );
+            results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Steps, why)));
+        } else {
+            runnable.push(i);
+        }
+    }
+    runnable
+}
+
 /// Runs `planned[i]` for each `i` of `which` on a stack already running (tests share one);
 /// `stack_time` is counted in the first scenario's `stack` phase.
 pub async fn run_on(
@@ -187,13 +221,29 @@ pub async fn run_on(
     run_id: &RunId,
     stack_time: Duration,
 ) -> Vec<(usize, ScenarioResult)> {
-    match Suite::connect(stack, options, run_id).await {
-        Ok(suite) => run_scenarios(&suite, planned, which, options, stack_time).await,
-        Err(failure) => which
-            .iter()
-            .map(|&i| (i, not_run(&planned[i], failure.clone())))
-            .collect(),
+    run_on_services(Services::Stack(stack), planned, which, options, run_id, stack_time).await
+}
+
+async fn run_on_services(
+    services: Services<'_>,
+    planned: &[Planned],
+    which: &[usize],
+    options: &RunOptions,
+    run_id: &RunId,
+    stack_time: Duration,
+) -> Vec<(usize, ScenarioResult)> {
+    let suite = match Suite::connect(services, options, run_id).await {
+        Ok(suite) => suite,
+        Err(failure) => {
+            return which.iter().map(|&i| (i, not_run(&planned[i], failure.clone()))).collect()
+        }
+    };
+    let results = run_scenarios(&suite, planned, which, options, stack_time).await;
+    // The uploaded SQL-runner jar is the harness's too.
+    if let Err(e) = suite.submitter.close().await {
+        tracing::warn!("removing the SQL-runner jar from the JobManager: {e}");
     }
+    results
 }
 
 async fn run_scenarios(
@@ -204,22 +254,23 @@ async fn run_scenarios(
     stack_time: Duration,
 ) -> Vec<(usize, ScenarioResult)> {
     // Each scenario's job takes one slot (parallelism 1); the slots other jobs hold are not ours.
-    let slots = match suite.jobmanager.overview().await {
-        Ok(overview) => overview.slots_available,
-        Err(_) => suite.stack.endpoints().flink.task_slots,
+    let slots = match (suite.jobmanager.overview().await, suite.services.stack()) {
+        (Ok(overview), _) => overview.slots_available,
+        (Err(_), Some(stack)) => stack.endpoints().flink.task_slots,
+        (Err(_), None) => 1,
     }
     .max(1) as usize;
     let jobs = options.jobs.clamp(1, slots);
     let stop = AtomicBool::new(false);
     let mut first = true;
     let runs = runnable.iter().map(|&i| {
-        let stack_share = if std::mem::take(&mut first) {
-            stack_time
-        } else {
-            Duration::ZERO
-        };
+        let stack_share = if std::mem::take(&mut first) { stack_time } else { Duration::ZERO };
         let stop = &stop;
         async move {
+            if suite.is_interrupted() {
+                let reason = format!("{INTERRUPTED}: not started");
+                return (i, skipped(&planned[i], reason));
+            }
             if options.fail_fast && stop.load(Ordering::SeqCst) {
                 let reason = "--fail-fast: an earlier scenario did not pass".to_string();
                 return (i, skipped(&planned[i], reason));
@@ -231,30 +282,20 @@ async fn run_scenarios(
             (i, result)
         }
     });
-    futures::stream::iter(runs)
-        .buffer_unordered(jobs)
-        .collect()
-        .await
+    futures::stream::iter(runs).buffer_unordered(jobs).collect().await
 }
 
 impl<'a> Suite<'a> {
     async fn connect(
-        stack: &'a Stack,
+        services: Services<'a>,
         options: &RunOptions,
         run_id: &RunId,
     ) -> Result<Self, ScenarioFailure> {
-        let endpoints = FlinkEndpoints::from(&stack.endpoints().flink);
+        let endpoints = services.flink();
         let runner = match options.submit {
             SubmitMode::Gateway => None,
             _ if endpoints.gateway_url.is_some() && options.submit == SubmitMode::Auto => None,
-            _ => {
-                let jar = images::sql_runner_jar_on_host(&stack.images().flink)
-                    .await
-                    .map_err(|e| {
-                        ScenarioFailure::error(Phase::Submit, format!("the SQL-runner jar: {e}"))
-                    })?;
-                Some(SqlRunner::from_path(jar))
-            }
+            _ => Some(SqlRunner::from_path(sql_runner_jar(services, options).await?)),
         };
         let submitter =
             Submitter::connect(options.submit, &endpoints, runner, SubmitOptions::default())
@@ -262,11 +303,8 @@ impl<'a> Suite<'a> {
                 .map_err(|e| ScenarioFailure::flink(Phase::Submit, &e))?;
         let jobmanager = JobManager::new(&endpoints.rest_url)
             .map_err(|e| ScenarioFailure::flink(Phase::Submit, &e))?;
-        let pg = &stack.endpoints().postgres;
-        let secrets = [
-            pg.superuser.password.clone(),
-            pg.replication.password.clone(),
-        ];
+        let pg = services.postgres();
+        let secrets = [pg.superuser.password.clone(), pg.replication.password.clone()];
         let artefacts = match RunArtefacts::create(&options.artefacts_root, run_id, secrets) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -274,15 +312,62 @@ impl<'a> Suite<'a> {
                 None
             }
         };
+        let (flag, interrupted) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = interrupt() => drop(flag.send(true)),
+                _ = flag.closed() => {}
+            }
+        });
         Ok(Suite {
-            stack,
+            services,
             submitter,
             jobmanager,
             artefacts,
             run_id: run_id.clone(),
             keep: options.keep,
+            interrupted,
         })
     }
+
+    pub fn is_interrupted(&self) -> bool {
+        *self.interrupted.borrow()
+    }
+
+    /// Resolves once the run is interrupted.
+    pub async fn interrupted(&self) {
+        let mut watch = self.interrupted.clone();
+        if watch.wait_for(|interrupted| *interrupted).await.is_err() {
+            // The watcher is gone: no interruption can come any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// The SQL-runner jar on the host: the one in the stack's Flink image, or for a target the
+/// target file's own, else the one in the harness's Flink image (built or pulled now).
+async fn sql_runner_jar(
+    services: Services<'_>,
+    options: &RunOptions,
+) -> Result<PathBuf, ScenarioFailure> {
+    let fail =
+        |e: String| ScenarioFailure::error(Phase::Submit, format!("the SQL-runner jar: {e}"));
+    let image = match services {
+        Services::Stack(stack) => stack.images().flink.clone(),
+        Services::Target(target) => match &target.flink.sql_runner_jar {
+            Some(path) => return Ok(path.clone()),
+            None => match options.resolved_images.clone() {
+                Some(images) => images.flink,
+                None => {
+                    images::ensure(options.images, options.flink)
+                        .await
+                        .map_err(|e| fail(e.to_string()))?
+                        .flink
+                }
+            },
+        },
+    };
+    images::sql_runner_jar_on_host(&image).await.map_err(|e| fail(e.to_string()))
 }
 
 async fn save_logs(stack: &Stack, root: &std::path::Path, run_id: &RunId) {
@@ -311,12 +396,7 @@ fn stack_failure(e: &StackError) -> ScenarioFailure {
 }
 
 fn not_run(p: &Planned, failure: ScenarioFailure) -> ScenarioResult {
-    ScenarioClock::start().finish(
-        &p.scenario.name,
-        &p.path,
-        failure.into_outcome(),
-        Vec::new(),
-    )
+    ScenarioClock::start().finish(&p.scenario.name, &p.path, failure.into_outcome(), Vec::new())
 }
 
 fn skipped(p: &Planned, reason: String) -> ScenarioResult {

@@ -34,8 +34,15 @@ pub async fn run(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Result<(), 
             problems.extend(report.errors.iter().map(|e| e.to_string()));
         }
     }
-    // Topics live in the stack's broker (tansu keeps them in memory) and go with it; each run
-    // has its own topic names, so nothing is shared between runs.
+    // A stack's topics go with its broker (tansu keeps them in memory), and each run has its own
+    // topic names; a target's broker keeps them, so the scenario's own is deleted there.
+    if cx.topic_created && suite.services.deletes_topics() && !suite.keep {
+        let topic = &cx.planned.names.topic;
+        match suite.services.delete_topic(topic).await {
+            Ok(_) => cx.topic_created = false,
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
     match problems.is_empty() {
         true => Ok(()),
         false => Err(ScenarioFailure::error(Phase::Teardown, problems.join("; "))),

@@ -18,9 +18,7 @@ use super::images::{ImageRef, KafkaFlavour};
 use super::progress::Progress;
 use super::ready::until_ready;
 use super::service::ServiceHandle;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::ClientConfig;
+use crate::kafka::{admin_client, Replication};
 use std::time::{Duration, Instant};
 
 pub const SERVICE: &str = "kafka";
@@ -51,11 +49,7 @@ pub(crate) async fn start(
             (handle, format!("{ip}:{PORT}"))
         }
     };
-    let endpoint = KafkaEndpoint {
-        flavour,
-        bootstrap_host,
-        bootstrap_network,
-    };
+    let endpoint = KafkaEndpoint { flavour, bootstrap_host, bootstrap_network };
     wait_ready(&handle, &endpoint, timeout).await?;
     progress.ready(SERVICE, requested);
     Ok((handle, endpoint))
@@ -122,33 +116,13 @@ pub(crate) async fn wait_ready(
     .await
 }
 
-fn admin_client(bootstrap: &str) -> Result<AdminClient<DefaultClientContext>, String> {
-    ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("socket.connection.setup.timeout.ms", "2000")
-        .create()
-        .map_err(|e| e.to_string())
-}
-
-/// Creates a topic through the admin API (replication factor 1: there is one broker).
+/// Creates a topic on the stack's single broker.
 pub(crate) async fn create_topic(
     endpoint: &KafkaEndpoint,
     topic: &str,
     partitions: i32,
 ) -> Result<(), StackError> {
-    let error = |message: String| StackError::Topic {
-        topic: topic.to_string(),
-        message,
-    };
-    let admin = admin_client(&endpoint.bootstrap_host).map_err(error)?;
-    let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
-    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    let results = admin
-        .create_topics([&new_topic], &options)
+    crate::kafka::create_topic(&endpoint.bootstrap_host, topic, partitions, Replication::Single)
         .await
-        .map_err(|e| error(e.to_string()))?;
-    for result in results {
-        result.map_err(|(_, code)| error(code.to_string()))?;
-    }
-    Ok(())
+        .map_err(|e| StackError::Topic { topic: topic.to_string(), message: e.message })
 }

@@ -6,10 +6,10 @@ use crate::postgres::{drop_slot, find_slot, Dropped, PgClient, PgError};
 use crate::report::Phase;
 use crate::retry::{Attempt, Retry};
 use crate::run::context::ScenarioContext;
-use crate::run::Suite;
 use crate::run::ScenarioFailure;
+use crate::run::Suite;
 use crate::scenario::Fault;
-use crate::stack::{ServiceHandle, StackError};
+use crate::stack::{ServiceHandle, Stack, StackError};
 use std::time::Duration;
 use testcontainers::core::ExecCommand;
 
@@ -24,21 +24,28 @@ pub async fn run(
     fault: Fault,
     timeout: Duration,
 ) -> Result<(), ScenarioFailure> {
-    let stack = suite.stack;
+    // Faults on containers were refused before a --target run started; this is the guard.
+    let stack = || {
+        suite.services.stack().ok_or_else(|| {
+            ScenarioFailure::error(Phase::Steps, "this fault needs the harness's own containers")
+        })
+    };
     match fault {
         Fault::RestartTaskManager => {
+            let stack = stack()?;
             for taskmanager in stack.taskmanagers() {
                 restart(taskmanager).await?;
             }
             stack.wait_flink_ready().await.map_err(stack_failure)
         }
         Fault::RestartJobManager => {
+            let stack = stack()?;
             restart(stack.jobmanager()).await?;
             stack.wait_flink_ready().await.map_err(stack_failure)
         }
-        Fault::RestartPostgres => restart_postgres(suite, cx).await,
+        Fault::RestartPostgres => restart_postgres(stack()?, cx).await,
         Fault::TerminateWalsender => terminate_walsender(cx, timeout).await,
-        Fault::OccupySlot => occupy_slot(suite, cx, timeout).await,
+        Fault::OccupySlot => occupy_slot(stack()?, cx, timeout).await,
         Fault::ReleaseSlot => release_slot(cx, timeout).await,
         Fault::DropSlot => {
             let slot = slot_name(cx, None);
@@ -51,9 +58,11 @@ pub async fn run(
                 Err(e) => Err(ScenarioFailure::postgres(Phase::Steps, &e, None)),
             }
         }
-        Fault::PauseBroker => stack.kafka().pause().await.map_err(stack_failure),
-        Fault::UnpauseBroker => stack.kafka().unpause().await.map_err(stack_failure),
-        Fault::GenerateWal { bytes } => generate_wal(cx.db(), bytes).await.map(drop).map_err(pg_failure),
+        Fault::PauseBroker => stack()?.kafka().pause().await.map_err(stack_failure),
+        Fault::UnpauseBroker => stack()?.kafka().unpause().await.map_err(stack_failure),
+        Fault::GenerateWal { bytes } => {
+            generate_wal(cx.db(), bytes).await.map(drop).map_err(pg_failure)
+        }
     }
 }
 
@@ -65,11 +74,11 @@ async fn restart(service: &ServiceHandle) -> Result<(), ScenarioFailure> {
 /// Restarts PostgreSQL and reconnects the scenario's sessions (the old ones died with it).
 /// A slot held by `occupy-slot` is released by the restart.
 async fn restart_postgres(
-    suite: &Suite<'_>,
+    stack: &Stack,
     cx: &mut ScenarioContext<'_>,
 ) -> Result<(), ScenarioFailure> {
-    restart(suite.stack.postgres()).await?;
-    suite.stack.wait_postgres_ready().await.map_err(stack_failure)?;
+    restart(stack.postgres()).await?;
+    stack.wait_postgres_ready().await.map_err(stack_failure)?;
     cx.occupied.clear();
     if let Some(pg) = cx.pg.as_mut() {
         pg.admin = PgClient::connect(pg.admin.config()).await.map_err(pg_failure)?;
@@ -114,10 +123,9 @@ async fn terminate_and_wait(
     pid: i32,
     timeout: Duration,
 ) -> Result<(), ScenarioFailure> {
-    pg.raw()
-        .execute("SELECT pg_terminate_backend($1)", &[&pid])
-        .await
-        .map_err(|e| pg_failure(pg.error(format!("terminating process {pid} of slot `{slot}`"), e)))?;
+    pg.raw().execute("SELECT pg_terminate_backend($1)", &[&pid]).await.map_err(|e| {
+        pg_failure(pg.error(format!("terminating process {pid} of slot `{slot}`"), e))
+    })?;
     Retry::with_timeout(timeout)
         .run(|| async {
             match find_slot(pg, slot).await {
@@ -135,7 +143,7 @@ async fn terminate_and_wait(
 /// Holds the slot with `pg_recvlogical` inside the PostgreSQL container (a second replication
 /// connection, as another job would be), until `release-slot` or teardown.
 async fn occupy_slot(
-    suite: &Suite<'_>,
+    stack: &Stack,
     cx: &mut ScenarioContext<'_>,
     timeout: Duration,
 ) -> Result<(), ScenarioFailure> {
@@ -147,7 +155,7 @@ async fn occupy_slot(
             format!("occupy-slot: there is no slot `{slot}` (create it first)"),
         ));
     };
-    let user = &suite.stack.endpoints().postgres.superuser.user;
+    let user = &stack.endpoints().postgres.superuser.user;
     let log = format!("/tmp/cdc-harness-occupy-{slot}.log");
     let mut command = format!(
         "pg_recvlogical --no-loop -h /var/run/postgresql -U '{user}' -d '{}' -S '{slot}' --start -f /dev/null",
@@ -155,20 +163,19 @@ async fn occupy_slot(
     );
     // pgoutput refuses to stream without these; the scenario's publication is the one it reads.
     if info.plugin.as_deref() == Some("pgoutput") {
-        command.push_str(&format!(
-            " -o proto_version=1 -o publication_names='{}'",
-            names.publication
-        ));
+        command
+            .push_str(&format!(" -o proto_version=1 -o publication_names='{}'", names.publication));
     }
     let shell = format!("nohup {command} >{log} 2>&1 &");
-    let postgres = suite.stack.postgres();
-    postgres
-        .container()
-        .exec(ExecCommand::new(["sh", "-c", shell.as_str()]))
-        .await
-        .map_err(|e| {
-            ScenarioFailure::error(Phase::Steps, format!("occupy-slot: starting pg_recvlogical: {e}"))
-        })?;
+    let postgres = stack.postgres();
+    postgres.container().exec(ExecCommand::new(["sh", "-c", shell.as_str()])).await.map_err(
+        |e| {
+            ScenarioFailure::error(
+                Phase::Steps,
+                format!("occupy-slot: starting pg_recvlogical: {e}"),
+            )
+        },
+    )?;
     let pg = cx.db();
     let held = Retry::with_timeout(timeout)
         .run(|| async {
@@ -191,7 +198,10 @@ async fn occupy_slot(
 }
 
 /// Ends what `occupy-slot` started; waits until the slot is inactive.
-async fn release_slot(cx: &mut ScenarioContext<'_>, timeout: Duration) -> Result<(), ScenarioFailure> {
+async fn release_slot(
+    cx: &mut ScenarioContext<'_>,
+    timeout: Duration,
+) -> Result<(), ScenarioFailure> {
     let slot = slot_name(cx, None);
     if !cx.occupied.contains(&slot) {
         return Err(ScenarioFailure::failed(
