@@ -26,8 +26,15 @@ async fn slot_checks_and_faults_run_and_leave_no_slot() {
             .map(|f| fixture(f))
             .collect();
     // One at a time: a TaskManager restart would break a neighbour's job.
-    let LocalRun { planned, results, slots_before, slots_after, databases_after, left_behind } =
-        run_on_local_stack(&paths, 1, dir.join("artefacts")).await;
+    let LocalRun {
+        planned,
+        results,
+        slots_before,
+        slots_after,
+        databases_after,
+        topics_after,
+        left_behind,
+    } = run_on_local_stack(&paths, 1, dir.join("artefacts")).await;
 
     assert_eq!(results.len(), 3);
     for (i, result) in &results {
@@ -50,5 +57,6 @@ async fn slot_checks_and_faults_run_and_leave_no_slot() {
     }
     assert_eq!(slots_after, slots_before, "replication slots left behind");
     assert!(databases_after.is_empty(), "scenario databases left behind: {databases_after:?}");
+    assert!(topics_after.is_empty(), "scenario topics left behind: {topics_after:?}");
     assert!(left_behind.is_empty(), "left behind: {left_behind:?}");
 }

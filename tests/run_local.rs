@@ -64,7 +64,7 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
     paths.push(wrong_expectation_scenario(&dir));
     let (bad_setup, bad_line) = bad_setup_scenario(&dir);
     paths.push(bad_setup);
-    let LocalRun { planned, results, databases_after, left_behind, .. } =
+    let LocalRun { planned, results, databases_after, topics_after, left_behind, .. } =
         run_on_local_stack(&paths, 2, dir.join("artefacts")).await;
 
     for (i, result) in &results {
@@ -97,6 +97,7 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
     assert_eq!(results.len(), 6);
     // Every scenario's database is gone, the failing ones' included.
     assert!(databases_after.is_empty(), "scenario databases left behind: {databases_after:?}");
+    assert!(topics_after.is_empty(), "scenario topics left behind: {topics_after:?}");
     assert!(left_behind.is_empty(), "left behind: {left_behind:?}");
 }
 

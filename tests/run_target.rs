@@ -10,7 +10,7 @@ use cdc_harness::flink::JobManager;
 use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
 use cdc_harness::stack::{target, Stack, StackConfig};
 use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
-use run_support::{scratch, STACK};
+use run_support::{broker_topics, scratch, STACK};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -156,17 +156,7 @@ async fn present(stack: &Stack) -> Present {
         .map(|r| r.get(0))
         .collect();
 
-    let bootstrap = stack.endpoints().kafka.bootstrap_host.clone();
-    let topics = tokio::task::spawn_blocking(move || {
-        let admin = cdc_harness::kafka::admin_client(&bootstrap).unwrap();
-        let metadata = admin.inner().fetch_metadata(None, Duration::from_secs(10)).unwrap();
-        let mut topics: Vec<String> =
-            metadata.topics().iter().map(|t| t.name().to_string()).collect();
-        topics.sort();
-        topics
-    })
-    .await
-    .unwrap();
+    let topics = broker_topics(&stack.endpoints().kafka.bootstrap_host).await;
 
     let jobmanager = JobManager::new(&stack.endpoints().flink.rest_url).unwrap();
     let jars = jobmanager.jars().await.unwrap().into_iter().map(|j| j.id).collect();

@@ -56,12 +56,6 @@ impl<'a> Services<'a> {
         }
     }
 
-    /// A target's topics are someone's cluster's: the harness deletes the ones it made. A
-    /// stack's die with its broker.
-    pub fn deletes_topics(&self) -> bool {
-        matches!(self, Services::Target(_))
-    }
-
     pub async fn create_topic(&self, topic: &str) -> Result<(), TopicError> {
         let replication = match self {
             Services::Stack(_) => Replication::Single,

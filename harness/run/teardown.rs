@@ -34,9 +34,8 @@ pub async fn run(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Result<(), 
             problems.extend(report.errors.iter().map(|e| e.to_string()));
         }
     }
-    // A stack's topics go with its broker (tansu keeps them in memory), and each run has its own
-    // topic names; a target's broker keeps them, so the scenario's own is deleted there.
-    if cx.topic_created && suite.services.deletes_topics() && !suite.keep {
+    // A target's broker outlives the run, and a stack's serves every scenario of it.
+    if cx.topic_created && !suite.keep {
         let topic = &cx.planned.names.topic;
         match suite.services.delete_topic(topic).await {
             Ok(_) => cx.topic_created = false,

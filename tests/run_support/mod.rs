@@ -45,6 +45,8 @@ pub struct LocalRun {
     pub slots_after: Vec<String>,
     /// Scenario databases (`s_*`) still there after the run.
     pub databases_after: Vec<String>,
+    /// Scenario topics (`s_*`) still on the broker after the run.
+    pub topics_after: Vec<String>,
     /// What of the run's containers and networks is still there after the stack stopped.
     pub left_behind: Inventory,
 }
@@ -74,12 +76,36 @@ pub async fn run_on_local_stack(paths: &[PathBuf], jobs: usize, artefacts: PathB
     let all: Vec<usize> = (0..planned.len()).collect();
     let results = run_on(&stack, &planned, &all, &options, &run_id, Duration::ZERO).await;
     let (slots_after, databases_after) = slots_and_databases(&stack).await;
+    let mut topics_after = broker_topics(&stack.endpoints().kafka.bootstrap_host).await;
+    topics_after.retain(|t| t.starts_with("s_"));
     stack.stop().await.expect("the stack stops");
     let left_behind = inventory(&Scope::Run(run_id.as_str().to_string())).await.unwrap();
     eprintln!("{}", results.iter().map(|(_, r)| outcome_line(r)).collect::<Vec<_>>().join("\n"));
-    LocalRun { planned, results, slots_before, slots_after, databases_after, left_behind }
+    LocalRun {
+        planned,
+        results,
+        slots_before,
+        slots_after,
+        databases_after,
+        topics_after,
+        left_behind,
+    }
 }
 
+/// Every topic on the broker, sorted.
+pub async fn broker_topics(bootstrap: &str) -> Vec<String> {
+    let bootstrap = bootstrap.to_string();
+    tokio::task::spawn_blocking(move || {
+        let admin = cdc_harness::kafka::admin_client(&bootstrap).unwrap();
+        let metadata = admin.inner().fetch_metadata(None, Duration::from_secs(10)).unwrap();
+        let mut topics: Vec<String> =
+            metadata.topics().iter().map(|t| t.name().to_string()).collect();
+        topics.sort();
+        topics
+    })
+    .await
+    .unwrap()
+}
 async fn slots_and_databases(stack: &Stack) -> (Vec<String>, Vec<String>) {
     let pg = &stack.endpoints().postgres;
     let (client, connection) =
