@@ -52,7 +52,7 @@ fn an_invalid_target_file_names_every_problem_at_its_line_and_starts_nothing() {
     assert!(shown.contains("invalid.toml:3:"), "{shown}");
     assert!(shown.contains("`CDC_HARNESS_TEST_UNSET_VARIABLE` is not set"), "{shown}");
     assert!(shown.contains("invalid.toml:10:"), "{shown}");
-    assert!(shown.contains("[flink] rest must be an http:// or https:// URL"), "{shown}");
+    assert!(shown.contains("[flink] rest must be an http:// URL"), "{shown}");
 }
 
 #[test]

@@ -167,6 +167,8 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
         images: args.images,
         flink: args.flink,
         resolved_images: Some(images.clone()),
+        // The figures read each scenario's topic after it ran; the stack goes at the end.
+        keep: true,
         ..RunOptions::default()
     };
     let config = StackConfig {

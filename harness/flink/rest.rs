@@ -110,7 +110,8 @@ pub(crate) enum Seen {
     Failed(FlinkError),
 }
 
-/// Polls `attempt` through [`Retry`] (backoff up to 500 ms) until it yields a value. A timeout
+/// Polls `attempt` through [`Retry`] (backoff up to 200 ms: a REST call is cheap, a late state
+/// is time added to every scenario) until it yields a value. A timeout
 /// becomes [`FlinkError::Timeout`] naming `what` and the last thing seen.
 pub(crate) async fn poll<T, F, Fut>(
     timeout: Duration,
@@ -122,7 +123,7 @@ where
     Fut: Future<Output = Result<T, Seen>>,
 {
     let outcome = Retry::with_timeout(timeout)
-        .max_backoff(Duration::from_millis(500))
+        .max_backoff(Duration::from_millis(200))
         .run(|| {
             let seen = attempt();
             async move {
