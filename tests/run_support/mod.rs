@@ -51,6 +51,17 @@ pub struct LocalRun {
 
 /// Runs `paths` on a new local stack, `jobs` at a time, and stops the stack.
 pub async fn run_on_local_stack(paths: &[PathBuf], jobs: usize, artefacts: PathBuf) -> LocalRun {
+    run_on_local_stack_then(paths, jobs, artefacts, async |_, _| ()).await.0
+}
+
+/// [`run_on_local_stack`], with `inspect` looking at the stack (Flink's jobs, the topics) after
+/// the scenarios ran and before it stops.
+pub async fn run_on_local_stack_then<T>(
+    paths: &[PathBuf],
+    jobs: usize,
+    artefacts: PathBuf,
+    inspect: impl AsyncFnOnce(&Stack, &[Planned]) -> T,
+) -> (LocalRun, T) {
     let run_id = RunId::generate(chrono::Utc::now());
     let planned = plan(paths, run_id.as_str(), false).expect("the scenarios are valid");
     let images =
@@ -74,10 +85,14 @@ pub async fn run_on_local_stack(paths: &[PathBuf], jobs: usize, artefacts: PathB
     let all: Vec<usize> = (0..planned.len()).collect();
     let results = run_on(&stack, &planned, &all, &options, &run_id, Duration::ZERO).await;
     let (slots_after, databases_after) = slots_and_databases(&stack).await;
+    eprintln!("{}", results.iter().map(|(_, r)| outcome_line(r)).collect::<Vec<_>>().join("\n"));
+    let inspected = inspect(&stack, &planned).await;
     stack.stop().await.expect("the stack stops");
     let left_behind = inventory(&Scope::Run(run_id.as_str().to_string())).await.unwrap();
-    eprintln!("{}", results.iter().map(|(_, r)| outcome_line(r)).collect::<Vec<_>>().join("\n"));
-    LocalRun { planned, results, slots_before, slots_after, databases_after, left_behind }
+    (
+        LocalRun { planned, results, slots_before, slots_after, databases_after, left_behind },
+        inspected,
+    )
 }
 
 async fn slots_and_databases(stack: &Stack) -> (Vec<String>, Vec<String>) {
