@@ -88,6 +88,14 @@ async fn savepoints_and_checkpoints_resume_the_job_and_lose_nothing() {
     let states: Vec<JobState> = seen.jobs.iter().map(|j| j.summary.state).collect();
     assert_eq!(states, [JobState::Finished, JobState::Canceled, JobState::Canceled], "{seen:?}");
     let [stopped, from_savepoint, from_checkpoint] = &seen.jobs[..] else { unreachable!() };
+    for job in &seen.jobs {
+        let (counts, failed) = (&job.checkpoints.counts, &job.checkpoints.latest.failed);
+        let why = failed.as_ref().and_then(|f| f.failure_message.as_deref()).unwrap_or("-");
+        eprintln!(
+            "job {} {}: checkpoints {counts:?}; latest failure: {why}",
+            job.summary.jid, job.summary.state
+        );
+    }
     let savepoint =
         stopped.checkpoints.latest.savepoint.as_ref().and_then(|s| s.external_path.clone());
     let savepoint = savepoint.expect("the stopped job lists its savepoint");
@@ -102,8 +110,9 @@ async fn savepoints_and_checkpoints_resume_the_job_and_lose_nothing() {
         checkpoint.starts_with(&format!("file:{FLINK_STATE_DIR}/checkpoints/")),
         "{checkpoint}"
     );
+    // Flink reports every restore through the restore path as `is_savepoint`, a retained
+    // checkpoint included (measured on 2.0.1): the path is what tells them apart.
     let restored = from_checkpoint.checkpoints.latest.restored.as_ref().expect("a restore");
-    assert!(!restored.is_savepoint, "{restored:?}");
     assert_eq!(restored.external_path.as_deref(), Some(checkpoint.as_str()));
     for path in [&savepoint, &checkpoint] {
         let listing = &seen.listings[path];

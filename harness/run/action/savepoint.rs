@@ -4,7 +4,7 @@
 //! savepoints on a volume every Flink process sees, and retains checkpoints on cancellation.
 
 use super::job::{job_failure, running_job};
-use crate::flink::{CheckpointCounts, FlinkError, JobState, RestoredCheckpoint};
+use crate::flink::{CheckpointStats, FlinkError, JobState, RestoredCheckpoint};
 use crate::report::Phase;
 use crate::retry::{Attempt, Retry};
 use crate::run::context::{Job, ScenarioContext};
@@ -79,21 +79,28 @@ pub async fn resume_from_checkpoint(
         return running_job(suite, cx, "resume-from-checkpoint").await.map(drop);
     }
     let stats = suite.jobmanager.checkpoints(&id).await.map_err(flink)?;
-    let path = stats
-        .latest
-        .completed
-        .and_then(|c| c.external_path)
-        .ok_or_else(|| failed(no_checkpoint(&id, state, &stats.counts)))?;
-    resume(suite, cx, &path, timeout).await
+    match stats.latest.completed.as_ref().and_then(|c| c.external_path.clone()) {
+        Some(path) => resume(suite, cx, &path, timeout).await,
+        None => Err(failed(no_checkpoint(&id, state, &stats))),
+    }
 }
 
-fn no_checkpoint(id: &str, state: JobState, counts: &CheckpointCounts) -> String {
+fn no_checkpoint(id: &str, state: JobState, stats: &CheckpointStats) -> String {
+    let counts = &stats.counts;
+    if counts.total == 0 {
+        return format!(
+            "job {id} ({state}) has no checkpoint to resume from: checkpointing is off unless the \
+             scenario turns it on, e.g. `[flink] settings = \
+             {{ 'execution.checkpointing.interval' = '1s' }}` (CDC sources get 2s), and the job \
+             must run long enough to complete one before it is cancelled"
+        );
+    }
+    let latest = stats.latest.failed.as_ref().and_then(|f| f.failure_message.as_deref());
     format!(
-        "job {id} ({state}) has no completed checkpoint to resume from ({} triggered, {} failed): \
-         checkpointing is off unless the scenario turns it on, e.g. `[flink] settings = \
-         {{ 'execution.checkpointing.interval' = '1s' }}` (CDC sources get 2s), and the job must \
-         run long enough to complete one before it is cancelled",
-        counts.total, counts.failed
+        "job {id} ({state}) completed none of its {} checkpoints ({} failed{})",
+        counts.total,
+        counts.failed,
+        latest.map(|m| format!("; the latest: {m}")).unwrap_or_default()
     )
 }
 
