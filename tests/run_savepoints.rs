@@ -48,24 +48,34 @@ struct Seen {
 async fn savepoints_and_checkpoints_resume_the_job_and_lose_nothing() {
     let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("run-savepoints", "savepoints");
-    let paths = [fixture("savepoint-resume.toml"), fixture("savepoint-bounded-jdbc.toml")];
+    let paths =
+        ["savepoint-resume.toml", "savepoint-bounded-jdbc.toml", "savepoint-no-checkpoint.toml"]
+            .map(fixture);
     let (run, seen) =
         run_on_local_stack_then(&paths, 1, dir.join("artefacts"), async |stack, planned| {
             inspect(stack, planned).await
         })
         .await;
 
+    assert_eq!(run.results.len(), 3);
     for (i, result) in &run.results {
-        match run.planned[*i].scenario.name.as_str() {
-            "savepoint-resume" => {
-                assert_eq!(result.outcome, Outcome::Passed, "{}", outcome_line(result))
+        let name = run.planned[*i].scenario.name.as_str();
+        if name == "savepoint-resume" {
+            assert_eq!(result.outcome, Outcome::Passed, "{}", outcome_line(result));
+            continue;
+        }
+        let Outcome::Failed { failure } = &result.outcome else {
+            panic!("{name} must fail its step: {}", outcome_line(result));
+        };
+        assert_eq!(failure.phase, Phase::Steps);
+        let cause = &failure.root_cause;
+        match name {
+            "savepoint-no-checkpoint" => {
+                assert!(cause.contains("\"resume without a checkpoint\""), "{cause}");
+                assert!(cause.contains("has no checkpoint to resume from"), "{cause}");
+                assert!(cause.contains("'execution.checkpointing.interval'"), "{cause}");
             }
             _ => {
-                let Outcome::Failed { failure } = &result.outcome else {
-                    panic!("a savepoint of a JDBC scan must fail: {}", outcome_line(result));
-                };
-                assert_eq!(failure.phase, Phase::Steps);
-                let cause = &failure.root_cause;
                 assert!(cause.contains("\"stop the scan\""), "the step is named: {cause}");
                 assert!(cause.contains("already FINISHED"), "{cause}");
                 assert!(cause.contains("a JDBC scan reads the table once"), "{cause}");
