@@ -44,8 +44,9 @@ pub(crate) async fn create_volume(run: &Run) -> Result<String, StackError> {
     Ok(name)
 }
 
-/// `FLINK_PROPERTIES` lines (Flink 2.0 names; the 1.x `state.checkpoints.dir` and
-/// `state.savepoints.dir` are their deprecated aliases). Checkpoints outlive a cancelled job
+/// `FLINK_PROPERTIES` lines, in the names of FLIP-406 (Flink 1.20 and later, every line the
+/// harness runs; `state.checkpoints.dir` and `state.savepoints.dir` are their deprecated
+/// aliases). Checkpoints outlive a cancelled job
 /// (`RETAIN_ON_CANCELLATION`), which is what `job = "resume-from-checkpoint"` restores. No
 /// checkpoint interval is set here: a job checkpoints only when its script says so
 /// (`SET 'execution.checkpointing.interval'`, which CDC scenarios get by default).
