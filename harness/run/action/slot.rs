@@ -25,9 +25,7 @@ pub async fn verify(
             let slot = &slot;
             let baseline = &baseline;
             async move {
-                let found = find_slot(pg, slot)
-                    .await
-                    .map_err(|e| Attempt::Fatal(e.to_string()))?;
+                let found = find_slot(pg, slot).await.map_err(|e| Attempt::Fatal(e.to_string()))?;
                 if baseline.get().is_none() && check.confirmed_flush_advances {
                     let flushed = found.as_ref().and_then(|s| s.confirmed_flush_lsn.as_deref());
                     baseline.set(Some(flushed.and_then(parse_lsn).unwrap_or(0)));
@@ -162,7 +160,12 @@ mod tests {
     }
 
     fn check(state: SlotState) -> SlotCheck {
-        SlotCheck { slot: None, state, max_retained_wal_bytes: None, confirmed_flush_advances: false }
+        SlotCheck {
+            slot: None,
+            state,
+            max_retained_wal_bytes: None,
+            confirmed_flush_advances: false,
+        }
     }
 
     #[test]
