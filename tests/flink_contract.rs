@@ -462,6 +462,29 @@ async fn contract_submitter_on_a_gateway_runs_ddl_then_the_insert_and_holds_the_
 }
 
 #[tokio::test]
+async fn contract_submitter_restores_through_the_gateway_sessions_configuration() {
+    let routes = insert_routes(ddl_routes(gateway_routes()), "result_insert_payload");
+    let flink = RecordedFlink::serve(routes).await;
+    let endpoints =
+        FlinkEndpoints { rest_url: "http://127.0.0.1:9".into(), gateway_url: Some(flink.url()) };
+    let submitter =
+        Submitter::connect(SubmitMode::Gateway, &endpoints, None, SubmitOptions::default())
+            .await
+            .unwrap();
+
+    let savepoint = "file:/cdc-harness/flink-state/savepoints/savepoint-7e7364-4ef9ae572480";
+    let job = submitter
+        .submit_restored("CREATE TABLE t (x INT);\nINSERT INTO sink SELECT * FROM t;", savepoint)
+        .await
+        .unwrap();
+
+    assert_eq!(job.job_id, INSERT_JOB);
+    let open = flink.requests().into_iter().find(|r| r.target == "/v4/sessions").unwrap();
+    assert_eq!(open.json()["properties"]["execution.state-recovery.path"], savepoint);
+    job.release().await.unwrap();
+}
+
+#[tokio::test]
 async fn contract_submitter_closes_the_session_when_a_statement_fails() {
     let routes = gateway_routes()
         .on("POST", &statements(), 200, &gw("execute_failing"))
@@ -863,6 +886,33 @@ async fn contract_submitter_uploads_the_jar_once_and_again_when_the_jobmanager_l
         })
         .collect();
     assert_eq!(decoded, [scripts[0], scripts[1], scripts[2], scripts[2]]);
+}
+
+#[tokio::test]
+async fn contract_submitter_restores_through_the_jar_runs_savepoint_path() {
+    let run = format!("/jars/{JAR_ID}/run");
+    let routes = Routes::default()
+        .on("POST", "/jars/upload", 200, &jm("jar_upload"))
+        .on("POST", &run, 200, &jm("jar_run"))
+        .on("POST", &run, 200, &jm("jar_run"));
+    let flink = RecordedFlink::serve(routes).await;
+    let endpoints = FlinkEndpoints { rest_url: flink.url(), gateway_url: None };
+    let runner = SqlRunner::from_bytes("sql-runner.jar", b"jar bytes".to_vec());
+    let submitter =
+        Submitter::connect(SubmitMode::Jar, &endpoints, Some(runner), SubmitOptions::default())
+            .await
+            .unwrap();
+
+    let checkpoint =
+        "file:/cdc-harness/flink-state/checkpoints/7e7364fa8b642e1bd82b82b961453fe6/chk-7";
+    submitter.submit("INSERT INTO d SELECT 1").await.unwrap();
+    submitter.submit_restored("INSERT INTO d SELECT 1", checkpoint).await.unwrap();
+
+    let runs: Vec<serde_json::Value> =
+        flink.requests().iter().filter(|r| r.target == run).map(|r| r.json()).collect();
+    assert_eq!(runs[0].get("savepointPath"), None, "a plain submission restores nothing");
+    assert_eq!(runs[1]["savepointPath"], checkpoint);
+    assert_eq!(runs[1]["allowNonRestoredState"], false);
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {

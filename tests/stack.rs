@@ -393,6 +393,7 @@ fn down_removes_what_a_killed_up_left_behind() {
         "{orphans:?}"
     );
     assert_eq!(orphans.networks, vec![format!("cdc-{run_id}")]);
+    assert_eq!(orphans.volumes, vec![format!("cdc-{run_id}-flink-state")], "Flink's state volume");
 
     let down = Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
         .args(["down", "--run", &run_id])
@@ -402,6 +403,7 @@ fn down_removes_what_a_killed_up_left_behind() {
     assert!(down.status.success(), "{printed}");
     assert!(printed.contains(&format!("removed container cdc-{run_id}-postgres")), "{printed}");
     assert!(printed.contains(&format!("removed network cdc-{run_id}")), "{printed}");
+    assert!(printed.contains(&format!("removed volume cdc-{run_id}-flink-state")), "{printed}");
     runtime.block_on(assert_nothing_left(&run_id));
 }
 

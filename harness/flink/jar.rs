@@ -24,6 +24,12 @@ pub struct JarRun {
     pub program_args_list: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+    /// A savepoint or retained checkpoint to restore the job's state from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub savepoint_path: Option<String>,
+    /// With a restore path: start even if some of its state belongs to no operator of the job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_non_restored_state: Option<bool>,
 }
 
 /// One entry of `GET /jars`.
@@ -101,11 +107,20 @@ mod tests {
         let run = JarRun {
             entry_class: Some("org.example.SqlRunner".into()),
             program_args_list: vec!["--sql-base64".into(), "U0VU".into()],
-            parallelism: None,
+            ..JarRun::default()
         };
         assert_eq!(
             serde_json::to_value(&run).unwrap(),
             serde_json::json!({"entryClass": "org.example.SqlRunner", "programArgsList": ["--sql-base64", "U0VU"]})
+        );
+        let restored = JarRun {
+            savepoint_path: Some("file:/state/savepoints/savepoint-1a2b".into()),
+            allow_non_restored_state: Some(false),
+            ..JarRun::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&restored).unwrap(),
+            serde_json::json!({"programArgsList": [], "savepointPath": "file:/state/savepoints/savepoint-1a2b", "allowNonRestoredState": false})
         );
     }
 }

@@ -225,6 +225,19 @@ pub struct LatestCheckpoints {
     pub completed: Option<CheckpointInfo>,
     pub savepoint: Option<CheckpointInfo>,
     pub failed: Option<CheckpointInfo>,
+    /// The savepoint or checkpoint the job's state was restored from when it started.
+    #[serde(default)]
+    pub restored: Option<RestoredCheckpoint>,
+}
+
+/// `latest.restored` of `GET /jobs/{id}/checkpoints`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct RestoredCheckpoint {
+    pub id: u64,
+    pub restore_timestamp: i64,
+    pub is_savepoint: bool,
+    #[serde(default)]
+    pub external_path: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -20,8 +20,8 @@ pub use gateway::{
 pub use jar::{JarFile, JarRun};
 pub use jobmanager::{
     CheckpointCounts, CheckpointInfo, CheckpointStats, ClusterOverview, JobDetails, JobException,
-    JobManager, JobState, JobSummary, LatestCheckpoints, SavepointStatus, TaskManagerInfo,
-    VertexInfo,
+    JobManager, JobState, JobSummary, LatestCheckpoints, RestoredCheckpoint, SavepointStatus,
+    TaskManagerInfo, VertexInfo,
 };
 pub use rest::DEFAULT_REQUEST_TIMEOUT;
 pub use submit::{

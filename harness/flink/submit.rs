@@ -15,6 +15,9 @@ use super::jar::JarRun;
 use super::jobmanager::JobManager;
 use super::script::plan_statements;
 
+/// The configuration key a job is restored from (Flink 1.20+; `execution.savepoint.path` before).
+const RESTORE_PATH_KEY: &str = "execution.state-recovery.path";
+
 /// How SQL reaches Flink (`submit = auto|gateway|jar`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -215,13 +218,38 @@ impl Submitter {
 
     /// Runs the script's SET/DDL statements, then its INSERTs as one job; returns that job.
     pub async fn submit(&self, sql_script: &str) -> Result<SubmittedJob, FlinkError> {
+        self.submit_from(sql_script, None).await
+    }
+
+    /// [`Submitter::submit`], the job's state restored from `restore_path`: a savepoint or a
+    /// retained checkpoint (`file:/…/savepoint-…`, `file:/…/chk-7`). Every piece of that state
+    /// must belong to an operator of the job, so a script that changed shape fails to start
+    /// rather than silently dropping state.
+    pub async fn submit_restored(
+        &self,
+        sql_script: &str,
+        restore_path: &str,
+    ) -> Result<SubmittedJob, FlinkError> {
+        self.submit_from(sql_script, Some(restore_path)).await
+    }
+
+    async fn submit_from(
+        &self,
+        sql_script: &str,
+        restore_path: Option<&str>,
+    ) -> Result<SubmittedJob, FlinkError> {
         let started = Instant::now();
         let (job_id, lease) = match &self.way {
             Way::Gateway { gateway, options } => {
-                let (job_id, lease) = submit_to_gateway(gateway, options, sql_script).await?;
+                let mut options = options.clone();
+                if let Some(path) = restore_path {
+                    // The session's configuration is what the gateway plans and submits with.
+                    options.session_properties.insert(RESTORE_PATH_KEY.into(), path.into());
+                }
+                let (job_id, lease) = submit_to_gateway(gateway, &options, sql_script).await?;
                 (job_id, Some(lease))
             }
-            Way::Jar(jar) => (jar.submit(sql_script).await?, None),
+            Way::Jar(jar) => (jar.submit(sql_script, restore_path).await?, None),
         };
         Ok(SubmittedJob { job_id, mode: self.mode(), submit_time: started.elapsed(), lease })
     }
@@ -236,11 +264,13 @@ struct JarWay {
 }
 
 impl JarWay {
-    async fn submit(&self, script: &str) -> Result<String, FlinkError> {
+    async fn submit(&self, script: &str, restore_path: Option<&str>) -> Result<String, FlinkError> {
         let run = JarRun {
             entry_class: self.runner.entry_class.clone(),
             program_args_list: self.runner.program_args(script),
             parallelism: None,
+            savepoint_path: restore_path.map(str::to_string),
+            allow_non_restored_state: restore_path.map(|_| false),
         };
         let jar = self.uploaded(None).await?;
         match self.jobmanager.run_jar(&jar, &run).await {
@@ -329,6 +359,8 @@ mod tests {
         send_sync::<Submitter>();
         send_sync::<SubmittedJob>();
         let _ = |s: &'static Submitter| send(s.submit("INSERT INTO k SELECT 1"));
+        let _ =
+            |s: &'static Submitter| send(s.submit_restored("INSERT INTO k SELECT 1", "file:/x"));
         let _ = |j: SubmittedJob| send(j.release());
     }
 

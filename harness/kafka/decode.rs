@@ -58,6 +58,7 @@ pub fn decode(
         row,
         partition: record.partition,
         offset: record.offset,
+        timestamp: record.timestamp,
     };
     match format {
         SinkFormat::Json => {

@@ -116,6 +116,9 @@ pub struct Change {
     pub row: Option<Datum>,
     pub partition: i32,
     pub offset: i64,
+    /// The record's Kafka timestamp (ms since the epoch), when the broker gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
 }
 
 impl fmt::Display for Change {

@@ -19,11 +19,15 @@ pub struct Pg {
     pub cleanup: Cleanup,
 }
 
-/// The scenario's Flink job.
+/// The scenario's Flink job: the one running now, or the last one that ran.
 pub struct Job {
     pub submitted: SubmittedJob,
     /// A JDBC scan FINISHES by itself; a streaming job is cancelled at teardown.
     pub bounded: bool,
+    /// The SQL it runs, resubmitted by the resume steps.
+    pub script: String,
+    /// Where `job = "stop-with-savepoint"` put its savepoint, for `resume-from-savepoint`.
+    pub savepoint: Option<String>,
 }
 
 pub struct ScenarioContext<'p> {

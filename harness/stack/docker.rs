@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use std::time::{SystemTime, UNIX_EPOCH};
 use testcontainers::bollard::models::{HostConfig, PortBinding};
 use testcontainers::bollard::Docker;
-use testcontainers::core::IntoContainerPort;
+use testcontainers::core::{IntoContainerPort, Mount};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerRequest, GenericImage, ImageExt};
 
@@ -180,6 +180,8 @@ pub(crate) struct ContainerSpec {
     pub env: Vec<(String, String)>,
     /// Container ports published on 127.0.0.1: `(container port, host port)`, host port 0 = any.
     pub publish: Vec<(u16, u16)>,
+    /// Named volumes (created and labelled by the caller): `(volume, path in the container)`.
+    pub volumes: Vec<(String, String)>,
 }
 
 impl ContainerSpec {
@@ -191,6 +193,7 @@ impl ContainerSpec {
             cmd: Vec::new(),
             env: Vec::new(),
             publish: Vec::new(),
+            volumes: Vec::new(),
         }
     }
 
@@ -206,6 +209,11 @@ impl ContainerSpec {
 
     pub fn publish(mut self, container_port: u16, host_port: u16) -> Self {
         self.publish.push((container_port, host_port));
+        self
+    }
+
+    pub fn volume(mut self, volume: impl Into<String>, path: impl Into<String>) -> Self {
+        self.volumes.push((volume.into(), path.into()));
         self
     }
 
@@ -242,6 +250,9 @@ impl ContainerSpec {
         }
         for (key, value) in &self.env {
             request = request.with_env_var(key.clone(), value.clone());
+        }
+        for (volume, path) in &self.volumes {
+            request = request.with_mount(Mount::volume_mount(volume, path));
         }
         request
     }

@@ -5,6 +5,7 @@
 use super::docker::{free_port, ContainerSpec, Run};
 use super::endpoints::FlinkEndpoint;
 use super::error::StackError;
+use super::flink_state;
 use super::images::FlinkImage;
 use super::progress::Progress;
 use super::ready::until_ready;
@@ -46,9 +47,9 @@ pub(crate) struct Cluster {
 
 /// `FLINK_PROPERTIES` lines (the official entrypoint strips whitespace inside values, hence
 /// `1000ms`). Memory sizes follow the measured needs (JobManager ~550 MiB, TaskManager ~400 MiB
-/// resident) with headroom for jobs.
+/// resident) with headroom for jobs. Checkpoints and savepoints go to the run's state volume.
 fn properties(jobmanager: &str, shape: ClusterShape) -> String {
-    [
+    let lines = [
         format!("jobmanager.rpc.address: {jobmanager}"),
         "jobmanager.bind-host: 0.0.0.0".into(),
         "taskmanager.bind-host: 0.0.0.0".into(),
@@ -62,8 +63,8 @@ fn properties(jobmanager: &str, shape: ClusterShape) -> String {
         // A TaskManager that starts before the JobManager answers retries after this delay
         // (default 10 s): registration in ~6 s instead of ~19 s.
         "cluster.registration.error-delay: 1000ms".into(),
-    ]
-    .join("\n")
+    ];
+    lines.into_iter().chain(flink_state::properties()).collect::<Vec<_>>().join("\n")
 }
 
 pub(crate) async fn start(
@@ -77,8 +78,10 @@ pub(crate) async fn start(
     let props = properties(&jm_name, shape);
     let (rest_port, gateway_port) = (free_port()?, free_port()?);
     let requested = Instant::now();
+    let state = flink_state::create_volume(run).await?;
     let jobmanager = ContainerSpec::new(JOBMANAGER, &image.image)
         .cmd(["jobmanager"])
+        .volume(&state, flink_state::MOUNT_PATH)
         .env("FLINK_ENV_JAVA_OPTS_JM", JAVA_OPTS)
         .env("JOB_MANAGER_RPC_ADDRESS", &jm_name)
         .env("FLINK_PROPERTIES", &props)
@@ -89,6 +92,7 @@ pub(crate) async fn start(
     let taskmanagers = try_join_all((1..=shape.taskmanagers).map(|i| {
         ContainerSpec::new(taskmanager(i), &image.image)
             .cmd(["taskmanager"])
+            .volume(&state, flink_state::MOUNT_PATH)
             .env("FLINK_ENV_JAVA_OPTS_TM", JAVA_OPTS)
             .env("JOB_MANAGER_RPC_ADDRESS", &jm_name)
             .env("FLINK_PROPERTIES", &props)
@@ -215,5 +219,8 @@ mod tests {
         }
         assert!(props.contains("jobmanager.rpc.address: cdc-x-flink-jobmanager"));
         assert!(props.contains("taskmanager.numberOfTaskSlots: 4"));
+        assert!(props.contains(
+            "execution.checkpointing.savepoint-dir: file:///cdc-harness/flink-state/savepoints"
+        ));
     }
 }

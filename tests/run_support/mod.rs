@@ -53,6 +53,17 @@ pub struct LocalRun {
 
 /// Runs `paths` on a new local stack, `jobs` at a time, and stops the stack.
 pub async fn run_on_local_stack(paths: &[PathBuf], jobs: usize, artefacts: PathBuf) -> LocalRun {
+    run_on_local_stack_then(paths, jobs, artefacts, async |_, _| ()).await.0
+}
+
+/// [`run_on_local_stack`], with `inspect` looking at the stack (Flink's jobs, the topics) after
+/// the scenarios ran and before it stops.
+pub async fn run_on_local_stack_then<T>(
+    paths: &[PathBuf],
+    jobs: usize,
+    artefacts: PathBuf,
+    inspect: impl AsyncFnOnce(&Stack, &[Planned]) -> T,
+) -> (LocalRun, T) {
     let run_id = RunId::generate(chrono::Utc::now());
     let planned = plan(paths, run_id.as_str(), false).expect("the scenarios are valid");
     let images =
@@ -78,10 +89,11 @@ pub async fn run_on_local_stack(paths: &[PathBuf], jobs: usize, artefacts: PathB
     let (slots_after, databases_after) = slots_and_databases(&stack).await;
     let mut topics_after = broker_topics(&stack.endpoints().kafka.bootstrap_host).await;
     topics_after.retain(|t| t.starts_with("s_"));
+    eprintln!("{}", results.iter().map(|(_, r)| outcome_line(r)).collect::<Vec<_>>().join("\n"));
+    let inspected = inspect(&stack, &planned).await;
     stack.stop().await.expect("the stack stops");
     let left_behind = inventory(&Scope::Run(run_id.as_str().to_string())).await.unwrap();
-    eprintln!("{}", results.iter().map(|(_, r)| outcome_line(r)).collect::<Vec<_>>().join("\n"));
-    LocalRun {
+    let run = LocalRun {
         planned,
         results,
         slots_before,
@@ -89,7 +101,8 @@ pub async fn run_on_local_stack(paths: &[PathBuf], jobs: usize, artefacts: PathB
         databases_after,
         topics_after,
         left_behind,
-    }
+    };
+    (run, inspected)
 }
 
 /// Every topic on the broker, sorted.
@@ -106,6 +119,7 @@ pub async fn broker_topics(bootstrap: &str) -> Vec<String> {
     .await
     .unwrap()
 }
+
 async fn slots_and_databases(stack: &Stack) -> (Vec<String>, Vec<String>) {
     let pg = &stack.endpoints().postgres;
     let (client, connection) =

@@ -1,5 +1,5 @@
 //! The Flink job: submitted, watched until RUNNING (streaming) or FINISHED (a bounded scan),
-//! and cancelled.
+//! and cancelled. Stopping with a savepoint and resuming are in `savepoint.rs`.
 
 use crate::flink::{FlinkError, JobState};
 use crate::report::{ArtefactKind, Phase, ScenarioClock};
@@ -22,7 +22,7 @@ pub async fn start(
         .map_err(|e| ScenarioFailure::flink(Phase::Submit, &e))?;
     let job_id = submitted.job_id.clone();
     tracing::info!(scenario = %cx.scenario().name, job = %job_id, "submitted ({:?})", submitted.mode);
-    cx.job = Some(Job { submitted, bounded });
+    cx.job = Some(Job { submitted, bounded, script: script.to_string(), savepoint: None });
     let target = if bounded { JobState::Finished } else { JobState::Running };
     let timeout = cx.scenario().timeouts.job;
     let reached = clock
@@ -30,25 +30,83 @@ pub async fn start(
         .await;
     match reached {
         Ok(_) => Ok(()),
-        Err(e) => Err(job_failure(cx, &e)),
+        Err(e) => Err(job_failure(cx, Phase::JobRunning, &e)),
     }
 }
 
 /// The job's own exception is the root cause; its stack trace goes to the artefacts.
-fn job_failure(cx: &mut ScenarioContext<'_>, e: &FlinkError) -> ScenarioFailure {
+pub(super) fn job_failure(
+    cx: &mut ScenarioContext<'_>,
+    phase: Phase,
+    e: &FlinkError,
+) -> ScenarioFailure {
     if let FlinkError::Job { exception: Some(exception), .. } = e {
         cx.save(ArtefactKind::FlinkExceptions, &exception.stacktrace);
         // The summary shows the innermost cause; the whole trace is in flink-exceptions.txt.
         let trace = &exception.stacktrace;
         let innermost = trace.rfind("Caused by:").map_or(trace.as_str(), |at| &trace[at..]);
         let shown: Vec<&str> = innermost.lines().take(12).collect();
-        return ScenarioFailure::error(Phase::JobRunning, e.to_string())
-            .with_details(shown.join("\n"));
+        return ScenarioFailure::error(phase, e.to_string()).with_details(shown.join("\n"));
     }
-    ScenarioFailure::flink(Phase::JobRunning, e)
+    ScenarioFailure::flink(phase, e)
 }
 
-/// `job = "cancel"`, and teardown: cancels a job that still runs and waits until it stopped.
+/// The id of the scenario's job when it runs. A job action on a job that has ended fails saying
+/// why: most often a bounded source (a JDBC scan FINISHES by itself), which has nothing to stop,
+/// savepoint or checkpoint.
+pub(super) async fn running_job(
+    suite: &Suite<'_>,
+    cx: &ScenarioContext<'_>,
+    action: &str,
+) -> Result<String, ScenarioFailure> {
+    let failed = |why: String| ScenarioFailure::failed(Phase::Steps, why);
+    let Some(job) = &cx.job else {
+        return Err(failed(format!(
+            "`job = \"{action}\"` needs a job, and none was submitted yet (the job starts at \
+             `job = \"start\"`, or before the first step)"
+        )));
+    };
+    let id = job.submitted.job_id.clone();
+    let state = suite
+        .jobmanager
+        .job(&id)
+        .await
+        .map_err(|e| ScenarioFailure::flink(Phase::Steps, &e))?
+        .state;
+    if !state.is_terminal() {
+        return Ok(id);
+    }
+    let why = match (state, job.bounded, &job.savepoint) {
+        (JobState::Finished, _, Some(_)) => format!(
+            "job {id} was stopped with a savepoint by an earlier step: `job = \"{action}\"` needs \
+             it running again (`job = \"resume-from-savepoint\"`)"
+        ),
+        (JobState::Finished, true, None) => format!(
+            "job {id} already FINISHED: its source is bounded (a JDBC scan reads the table once, \
+             then the job ends), so there is no running job to `{action}`; savepoints and \
+             checkpoints need a streaming job (a CDC source)"
+        ),
+        (JobState::Finished, false, None) => format!(
+            "job {id} already FINISHED: its sources ended by themselves (a bounded source), so \
+             there is no running job to `{action}`; savepoints and checkpoints need an unbounded \
+             source"
+        ),
+        _ => format!("job {id} is already {state}: `job = \"{action}\"` needs a running job"),
+    };
+    Err(failed(why))
+}
+
+/// `job = "cancel"`: the job must still run (see [`running_job`]); then as at teardown.
+pub async fn cancel_step(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+    timeout: Duration,
+) -> Result<(), ScenarioFailure> {
+    running_job(suite, cx, "cancel").await?;
+    cancel(suite, cx, timeout).await
+}
+
+/// Teardown (and `job = "cancel"`): cancels a job that still runs and waits until it stopped.
 pub async fn cancel(
     suite: &Suite<'_>,
     cx: &mut ScenarioContext<'_>,
@@ -87,7 +145,7 @@ pub async fn check_alive(
             state: details.state,
             exception: exception.map(Box::new),
         };
-        return Some(job_failure(cx, &e));
+        return Some(job_failure(cx, Phase::JobRunning, &e));
     }
     None
 }

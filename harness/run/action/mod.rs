@@ -5,6 +5,7 @@ pub mod expect;
 pub mod fault;
 pub mod generate;
 pub mod job;
+pub mod savepoint;
 pub mod setup;
 pub mod slot;
 pub mod sql;
@@ -16,7 +17,8 @@ use super::ScenarioFailure;
 use crate::report::Phase;
 use crate::scenario::{JobAction, Step, StepKind};
 
-const SLOT_CHECK_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
+/// Extra time for steps that time out by themselves with a more precise message.
+const OWN_TIMEOUT_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Runs one step (not `job = "start"`, which the scenario runner places), within its timeout.
 pub async fn run_step(
@@ -35,21 +37,19 @@ pub async fn run_step(
             }
             StepKind::WaitUntil(query) => wait::until(cx, query, step.timeout).await,
             StepKind::Generate(generator) => generate::run(cx, generator).await,
-            StepKind::Job(JobAction::Start) => Ok(()),
-            StepKind::Job(JobAction::Cancel) => job::cancel(suite, cx, step.timeout).await,
+            StepKind::Job(action) => job_action(suite, cx, *action, step.timeout).await,
             StepKind::Fault(f) => fault::run(suite, cx, *f, step.timeout).await,
             StepKind::VerifySlot(check) => slot::verify(cx, check, step.timeout).await,
-            other => Err(ScenarioFailure::failed(
-                Phase::Steps,
-                format!("{other:?} is not supported yet: savepoints and resuming are not implemented (issue 5)"),
-            )),
         }
     };
     // A sleep or a wait_until bounds itself; the step timeout bounds the rest (SQL, generators).
-    // A slot check gets a margin so that its own timeout, naming the slot, is what reports.
+    // A slot check or a job action gets a margin so that its own timeout, naming the slot or the
+    // job, is what reports.
     let bound = step.timeout.max(match step.kind {
         StepKind::Wait(pause) => pause + step.timeout,
-        StepKind::VerifySlot(_) | StepKind::Fault(_) => step.timeout + SLOT_CHECK_MARGIN,
+        StepKind::VerifySlot(_) | StepKind::Fault(_) | StepKind::Job(_) => {
+            step.timeout + OWN_TIMEOUT_MARGIN
+        }
         _ => step.timeout,
     });
     match tokio::time::timeout(bound, work).await {
@@ -62,6 +62,26 @@ pub async fn run_step(
             Phase::Steps,
             format!("{label}: did not finish within {}", crate::scenario::format_duration(bound)),
         )),
+    }
+}
+
+async fn job_action(
+    suite: &Suite<'_>,
+    cx: &mut ScenarioContext<'_>,
+    action: JobAction,
+    timeout: std::time::Duration,
+) -> Result<(), ScenarioFailure> {
+    match action {
+        // The scenario runner submits the job at this step.
+        JobAction::Start => Ok(()),
+        JobAction::Cancel => job::cancel_step(suite, cx, timeout).await,
+        JobAction::StopWithSavepoint => savepoint::stop_with_savepoint(suite, cx, timeout).await,
+        JobAction::ResumeFromSavepoint => {
+            savepoint::resume_from_savepoint(suite, cx, timeout).await
+        }
+        JobAction::ResumeFromCheckpoint => {
+            savepoint::resume_from_checkpoint(suite, cx, timeout).await
+        }
     }
 }
 
