@@ -13,6 +13,7 @@ mod failure;
 mod needs;
 mod plan;
 mod scenario;
+pub mod slot_bench;
 mod suite;
 mod teardown;
 

@@ -89,6 +89,16 @@ async fn phases(
             lint(&cx.planned.scenario.name, &shown)
         })
         .await?;
+    // After setup (which made the harness's publication and grants) and before anything the
+    // scenario does on purpose in steps ahead of `job = "start"`: preflight judges the database
+    // the scenario set up, not the faults it then injects for the job to meet.
+    bounded(
+        Phase::Preflight,
+        timeouts.setup,
+        clock,
+        action::preflight::run(cx, endpoints, &sql),
+    )
+    .await?;
 
     let topic = &cx.planned.names.topic;
     bounded(Phase::Topic, timeouts.setup, clock, async {
