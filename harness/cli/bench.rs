@@ -289,16 +289,24 @@ async fn bench_slots(args: SlotsBenchArgs) -> miette::Result<ExitCode> {
         "resumed reader catching up (pg_recvlogical with pgoutput, standing in for the postgres-cdc \
          connector, which these images may lack; it decodes but does no Flink work):"
     );
-    println!("  nothing to catch up: {:.2}s (connect and start)", secs(figures.empty_catch_up));
-    println!("  {:>12} {:>12} {:>10} {:>12}", "changes MiB", "WAL MiB", "time", "WAL MiB/s");
-    for c in &figures.catch_up {
+    println!(
+        "  {:>12} {:>12} {:>20} {:>10} {:>14} {:>12}",
+        "changes MiB", "backlog MiB", "decoded from restart", "time", "decoded MiB/s", "spilled MiB"
+    );
+    for c in std::iter::once(&figures.empty_catch_up).chain(&figures.catch_up) {
         println!(
-            "  {:>12.2} {:>12.2} {:>9.2}s {:>12.1}",
+            "  {:>12.2} {:>12.2} {:>16.2} MiB {:>9.2}s {:>14.1} {:>12.1}",
             mib(c.change_bytes),
             mib(c.backlog_wal_bytes),
+            mib(c.decoded_wal_bytes),
             secs(c.elapsed),
-            mib(c.backlog_wal_bytes) / secs(c.elapsed).max(1e-6)
+            mib(c.decoded_wal_bytes) / secs(c.elapsed).max(1e-6),
+            mib(c.spilled_bytes)
         );
     }
+    println!(
+        "  (each backlog is one INSERT transaction; one larger than logical_decoding_work_mem is \
+         spilled to disk while decoding)"
+    );
     Ok(ExitCode::SUCCESS)
 }

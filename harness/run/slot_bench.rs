@@ -39,6 +39,12 @@ pub struct Retention {
 pub struct CatchUp {
     /// WAL written while the reader was stopped.
     pub backlog_wal_bytes: u64,
+    /// WAL the reader decodes: from the slot's `restart_lsn` (where decoding must resume) to
+    /// the end; more than the backlog when `restart_lsn` lags the confirmed position.
+    pub decoded_wal_bytes: u64,
+    /// What decoding spilled to disk meanwhile (`pg_stat_replication_slots.spill_bytes`): a
+    /// transaction larger than `logical_decoding_work_mem` is written out and read back.
+    pub spilled_bytes: u64,
     pub change_bytes: u64,
     /// From starting the reader until it exits at the WAL position reached by the writes.
     pub elapsed: Duration,
@@ -48,8 +54,8 @@ pub struct CatchUp {
 pub struct SlotFigures {
     pub retention: Vec<Retention>,
     pub catch_up: Vec<CatchUp>,
-    /// The same reader started with nothing to catch up on (connection and start-up).
-    pub empty_catch_up: Duration,
+    /// The same reader started with nothing written since it stopped.
+    pub empty_catch_up: CatchUp,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,16 +138,45 @@ impl Bench<'_> {
         }
         // The reader catches up with what the retention rounds left, then stops.
         self.read_to_end().await?;
-        let empty_catch_up = self.read_to_end().await?;
+        let empty_catch_up = self.catch_up(0).await?;
         let mut catch_up = Vec::new();
         for &mb in catch_up_mb {
-            let start = self.wal_lsn().await?;
-            let (_, change_bytes) = self.write(mb).await?;
-            let backlog_wal_bytes = self.wal_lsn().await? - start;
-            let elapsed = self.read_to_end().await?;
-            catch_up.push(CatchUp { backlog_wal_bytes, change_bytes, elapsed });
+            catch_up.push(self.catch_up(mb).await?);
         }
         Ok(SlotFigures { retention, catch_up, empty_catch_up })
+    }
+
+    /// Writes `mb` MiB with the reader stopped, then times the resumed reader.
+    async fn catch_up(&mut self, mb: u64) -> Result<CatchUp, SlotBenchError> {
+        let start = self.wal_lsn().await?;
+        let (_, change_bytes) = if mb > 0 { self.write(mb).await? } else { (0, 0) };
+        let backlog_wal_bytes = self.wal_lsn().await? - start;
+        let decoded_wal_bytes = self.retained().await?;
+        let spilled = self.spilled().await?;
+        let elapsed = self.read_to_end().await?;
+        // The statistics are reported when the walsender ends; wait for them briefly.
+        let mut spilled_bytes = 0;
+        for _ in 0..20 {
+            spilled_bytes = self.spilled().await?.saturating_sub(spilled);
+            if spilled_bytes > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(CatchUp { backlog_wal_bytes, decoded_wal_bytes, spilled_bytes, change_bytes, elapsed })
+    }
+
+    async fn spilled(&self) -> Result<u64, PgError> {
+        let row = self
+            .db
+            .raw()
+            .query_opt(
+                "SELECT spill_bytes FROM pg_stat_replication_slots WHERE slot_name = $1",
+                &[&self.names.slot],
+            )
+            .await
+            .map_err(|e| self.db.error("reading pg_stat_replication_slots", e))?;
+        Ok(row.map_or(0, |r| r.get::<_, i64>(0).max(0) as u64))
     }
 
     /// Inserts about `mb` MiB of row data (keys + payloads) in one statement.
@@ -179,8 +214,19 @@ impl Bench<'_> {
 
     /// Starts the stand-in reader on the slot and times it until it has received everything up
     /// to the current WAL position (`--endpos`: it exits there); it confirms what it read.
-    async fn read_to_end(&self) -> Result<Duration, SlotBenchError> {
+    ///
+    /// A reader that has everything up to `--endpos` still waits for a message past it (the
+    /// server's keepalive may take seconds), so one marker row is written after the end
+    /// position: its first message ends the reader at once.
+    async fn read_to_end(&mut self) -> Result<Duration, SlotBenchError> {
+        // A checkpoint logs the running transactions; decoding that record is what lets the
+        // slot's restart_lsn move up to what the reader confirms, so the next round starts fresh.
+        run_script(self.db, "CHECKPOINT").await?;
         let end = self.wal_lsn().await?;
+        let marker = self.next_id;
+        self.next_id += 1;
+        run_script(self.db, &format!("INSERT INTO {TABLE} VALUES ({marker}, 'end marker')"))
+            .await?;
         let user = &self.stack.endpoints().postgres.superuser.user;
         let script = format!(
             "timeout 600 pg_recvlogical -h /var/run/postgresql -U '{user}' -d '{}' -S '{}' --start \
