@@ -37,6 +37,7 @@ async fn cdc_scenarios_are_stopped_by_a_failing_preflight_and_pass_a_good_one_to
         root().join("tests/fixtures/run/preflight-no-primary-key.toml"),
         root().join("tests/fixtures/run/preflight-passes.toml"),
         root().join("scenarios/known-bugs/publication-permission.toml"),
+        root().join("scenarios/jdbc-kafka-json.toml"),
     ];
     let run_id = RunId::generate(chrono::Utc::now());
     let planned = plan(&paths, run_id.as_str(), false).expect("the scenarios are valid");
@@ -98,6 +99,10 @@ async fn cdc_scenarios_are_stopped_by_a_failing_preflight_and_pass_a_good_one_to
     let failure = good.outcome.failure().expect("without the connector class submission fails");
     assert_eq!(failure.phase, Phase::Submit, "got past preflight: {}", outcome_line(good));
     assert!(failure.root_cause.contains("postgres-cdc"), "{}", failure.root_cause);
+
+    let jdbc = by_name("jdbc-kafka-json");
+    assert_eq!(jdbc.outcome, Outcome::Passed, "{}", outcome_line(jdbc));
+    assert!(!ran(jdbc, Phase::Preflight), "preflight is for CDC sources only: {:?}", jdbc.phases);
 
     let left = inventory(&Scope::Run(run_id.as_str().to_string())).await.unwrap();
     assert!(left.is_empty(), "left behind: {left:?}");

@@ -92,13 +92,15 @@ async fn phases(
     // After setup (which made the harness's publication and grants) and before anything the
     // scenario does on purpose in steps ahead of `job = "start"`: preflight judges the database
     // the scenario set up, not the faults it then injects for the job to meet.
-    bounded(
-        Phase::Preflight,
-        timeouts.setup,
-        clock,
-        action::preflight::run(cx, endpoints, &sql),
-    )
-    .await?;
+    if action::preflight::applies(&sql) {
+        bounded(
+            Phase::Preflight,
+            timeouts.setup,
+            clock,
+            action::preflight::run(cx, endpoints, &sql),
+        )
+        .await?;
+    }
 
     let topic = &cx.planned.names.topic;
     bounded(Phase::Topic, timeouts.setup, clock, async {

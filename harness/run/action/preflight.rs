@@ -16,13 +16,18 @@ use crate::stack::Endpoints;
 /// What the postgres-cdc connector uses when `decoding.plugin.name` is not set.
 const CONNECTOR_DEFAULT_PLUGIN: &str = "decoderbufs";
 
-/// Runs the checklist when the scenario's source is CDC; any other source passes untouched.
+/// Preflight is for CDC sources (structured, or verbatim SQL with a postgres-cdc connector).
+pub fn applies(sql: &GeneratedSql) -> bool {
+    sql.source_connector == Some(SourceConnector::Cdc)
+}
+
+/// Runs the checklist for a CDC source; any other source passes untouched.
 pub async fn run(
     cx: &ScenarioContext<'_>,
     endpoints: &Endpoints,
     sql: &GeneratedSql,
 ) -> Result<(), ScenarioFailure> {
-    if sql.source_connector != Some(SourceConnector::Cdc) {
+    if !applies(sql) {
         return Ok(());
     }
     let request = request_from(sql)?;
