@@ -68,9 +68,8 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text: String = text.into();
-        let line_starts: Vec<usize> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts: Vec<usize> =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         SourceFile {
             name: Arc::from(name.into()),
             text: Arc::from(text),
@@ -301,8 +300,7 @@ mod tests {
     #[test]
     fn rendering_names_file_line_code_and_help() {
         let src = SourceFile::new("t.sql", "SELECT 1\nFROM x");
-        let f = Finding::error("syntax/demo", Span::new(9, 13), "bad from")
-            .with_help("remove it");
+        let f = Finding::error("syntax/demo", Span::new(9, 13), "bad from").with_help("remove it");
         let out = f.render(&src, false);
         assert!(out.starts_with("error t.sql:2:1"), "{out}");
         assert!(out.contains("[syntax/demo] bad from"), "{out}");

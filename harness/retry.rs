@@ -116,7 +116,13 @@ mod tests {
             .run(|| {
                 calls.set(calls.get() + 1);
                 let n = calls.get();
-                async move { if n < 3 { Err(Attempt::Retry(format!("n={n}"))) } else { Ok(n) } }
+                async move {
+                    if n < 3 {
+                        Err(Attempt::Retry(format!("n={n}")))
+                    } else {
+                        Ok(n)
+                    }
+                }
             })
             .await;
         assert_eq!(out.unwrap(), 3);

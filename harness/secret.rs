@@ -54,13 +54,9 @@ pub fn redact_url(url: &str) -> String {
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..authority_end];
     match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => format!(
-            "{}{}:{}{}",
-            &url[..scheme_end + 3],
-            &authority[..colon],
-            REDACTED,
-            &rest[at..]
-        ),
+        (Some(at), Some(colon)) if colon < at => {
+            format!("{}{}:{}{}", &url[..scheme_end + 3], &authority[..colon], REDACTED, &rest[at..])
+        }
         _ => url.to_string(),
     }
 }

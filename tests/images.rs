@@ -32,21 +32,13 @@ fn label(image: &str, key: &str) -> String {
 #[tokio::test]
 async fn the_local_set_builds_and_is_present() {
     let _serial = SERIAL.lock().await;
-    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0)
-        .await
-        .unwrap();
+    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.unwrap();
 
     assert_eq!(images.source, ImageSource::Local);
     assert_eq!(images.kafka_flavour, KafkaFlavour::Tansu);
     assert_eq!(images.flink.version, "2.0.1");
-    assert!(
-        !images.flink.sql_gateway,
-        "no gateway jar is obtainable locally"
-    );
-    assert_eq!(
-        images.flink.connectors,
-        vec![FlinkConnector::Jdbc, FlinkConnector::Kafka]
-    );
+    assert!(!images.flink.sql_gateway, "no gateway jar is obtainable locally");
+    assert_eq!(images.flink.connectors, vec![FlinkConnector::Jdbc, FlinkConnector::Kafka]);
     assert_eq!(images.flink.sql_runner_jar, SQL_RUNNER_JAR);
     for image in [&images.postgres, &images.kafka, &images.flink.image] {
         let name = image.to_string();
@@ -67,29 +59,17 @@ async fn the_local_set_builds_and_is_present() {
     assert_eq!(a.unwrap(), cached);
     assert_eq!(b.unwrap(), cached);
     let bytes = std::fs::read(&cached).unwrap();
-    assert!(
-        bytes.starts_with(b"PK"),
-        "{} is not a jar",
-        cached.display()
-    );
+    assert!(bytes.starts_with(b"PK"), "{} is not a jar", cached.display());
 
     // A second call finds everything present.
-    let again = images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0)
-        .await
-        .unwrap();
+    let again = images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0).await.unwrap();
     assert_eq!(again.images, images);
-    assert!(
-        again.outcomes.iter().all(|o| o.action == Action::Present),
-        "{:?}",
-        again.outcomes
-    );
+    assert!(again.outcomes.iter().all(|o| o.action == Action::Present), "{:?}", again.outcomes);
 
     let listed = images::list().await.unwrap();
     for image in [&images.postgres, &images.kafka, &images.flink.image] {
         assert!(
-            listed
-                .iter()
-                .any(|p| &p.image == image && p.source == "local"),
+            listed.iter().any(|p| &p.image == image && p.source == "local"),
             "{image} not listed"
         );
     }
@@ -98,16 +78,11 @@ async fn the_local_set_builds_and_is_present() {
 #[tokio::test]
 async fn concurrent_callers_build_a_missing_image_once() {
     let _serial = SERIAL.lock().await;
-    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0)
-        .await
-        .unwrap();
+    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.unwrap();
     // tansu is the quickest image to rebuild. `--force` only untags it when a running stack (of
     // another test or a user's `up`) still uses it: that container keeps running.
     let tansu = images.kafka.to_string();
-    let removed = Command::new("docker")
-        .args(["image", "rm", "--force", &tansu])
-        .output()
-        .unwrap();
+    let removed = Command::new("docker").args(["image", "rm", "--force", &tansu]).output().unwrap();
     assert!(
         removed.status.success(),
         "removing {tansu}: {}",
@@ -122,23 +97,10 @@ async fn concurrent_callers_build_a_missing_image_once() {
     assert_eq!(first.images, second.images);
     let actions: Vec<Action> = [&first, &second]
         .iter()
-        .flat_map(|e| {
-            e.outcomes
-                .iter()
-                .filter(|o| o.image == images.kafka)
-                .map(|o| o.action)
-        })
+        .flat_map(|e| e.outcomes.iter().filter(|o| o.image == images.kafka).map(|o| o.action))
         .collect();
-    assert_eq!(
-        actions.iter().filter(|a| **a == Action::Built).count(),
-        1,
-        "{actions:?}"
-    );
-    assert_eq!(
-        actions.iter().filter(|a| **a == Action::Present).count(),
-        1,
-        "{actions:?}"
-    );
+    assert_eq!(actions.iter().filter(|a| **a == Action::Built).count(), 1, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == Action::Present).count(), 1, "{actions:?}");
     assert!(present(&tansu));
 }
 
@@ -146,10 +108,7 @@ async fn concurrent_callers_build_a_missing_image_once() {
 async fn flink_lines_without_a_local_runtime_are_refused_by_name() {
     for flink in [FlinkVersion::V1_20, FlinkVersion::V2_2] {
         let err = images::ensure(ImageSource::Local, flink).await.unwrap_err();
-        assert!(
-            matches!(err, ImageError::NotBuildableLocally { .. }),
-            "{err}"
-        );
+        assert!(matches!(err, ImageError::NotBuildableLocally { .. }), "{err}");
         let text = err.to_string();
         assert!(text.contains(&format!("Flink {flink}")), "{text}");
         assert!(text.contains("apache-flink-libraries==2.0.1"), "{text}");
@@ -160,16 +119,12 @@ async fn flink_lines_without_a_local_runtime_are_refused_by_name() {
 #[tokio::test]
 async fn auto_says_which_source_and_why() {
     let _serial = SERIAL.lock().await;
-    let images = images::ensure(ImageSource::Auto, FlinkVersion::V2_0)
-        .await
-        .unwrap();
+    let images = images::ensure(ImageSource::Auto, FlinkVersion::V2_0).await.unwrap();
     assert_ne!(images.source, ImageSource::Auto);
     match images.source {
-        ImageSource::Local => assert!(
-            images.reason.contains("Docker Hub does not answer"),
-            "{}",
-            images.reason
-        ),
+        ImageSource::Local => {
+            assert!(images.reason.contains("Docker Hub does not answer"), "{}", images.reason)
+        }
         _ => assert!(
             images.reason.contains("Docker Hub answers") || images.reason.contains("present"),
             "{}",
@@ -181,21 +136,11 @@ async fn auto_says_which_source_and_why() {
 #[tokio::test]
 async fn the_bench_hook_times_a_cached_ensure() {
     let _serial = SERIAL.lock().await;
-    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false)
-        .await
-        .unwrap();
+    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
     assert_eq!(bench.source, ImageSource::Local);
     assert!(bench.cold.is_none(), "no cold run was asked for");
-    assert_eq!(
-        bench.cached.outcomes.len(),
-        4,
-        "base, PostgreSQL, tansu, Flink"
-    );
-    assert!(bench
-        .cached
-        .outcomes
-        .iter()
-        .all(|o| o.action == Action::Present));
+    assert_eq!(bench.cached.outcomes.len(), 4, "base, PostgreSQL, tansu, Flink");
+    assert!(bench.cached.outcomes.iter().all(|o| o.action == Action::Present));
 }
 
 #[tokio::test]
@@ -212,13 +157,7 @@ async fn the_registry_sets_pull_and_derive() {
         assert_eq!(images.kafka_flavour, KafkaFlavour::Kafka);
         assert!(images.flink.sql_gateway);
         assert_eq!(images.flink.version, version);
-        assert_eq!(
-            images
-                .flink
-                .connectors
-                .contains(&FlinkConnector::PostgresCdc),
-            cdc
-        );
+        assert_eq!(images.flink.connectors.contains(&FlinkConnector::PostgresCdc), cdc);
         for image in [&images.postgres, &images.kafka, &images.flink.image] {
             assert!(present(&image.to_string()), "{image}");
         }

@@ -26,15 +26,10 @@ fn repo(path: &str) -> PathBuf {
 /// jdbc-kafka-json with one expected row that never arrives ("kettles").
 fn wrong_expectation_scenario(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(repo("scenarios/jdbc-kafka-json.toml")).unwrap();
-    let wrong =
-        text.replace(
-            "name = \"jdbc-kafka-json\"",
-            "name = \"jdbc-wrong-expectation\"",
-        )
-        .replace(
-            "name = \"kettle\", price = 24.90",
-            "name = \"kettles\", price = 24.90",
-        ) + "\n[timeouts]\nexpect = \"15s\"\n";
+    let wrong = text
+        .replace("name = \"jdbc-kafka-json\"", "name = \"jdbc-wrong-expectation\"")
+        .replace("name = \"kettle\", price = 24.90", "name = \"kettles\", price = 24.90")
+        + "\n[timeouts]\nexpect = \"15s\"\n";
     assert!(wrong.contains("kettles"));
     let path = dir.join("jdbc-wrong-expectation.toml");
     std::fs::write(&path, wrong).unwrap();
@@ -93,10 +88,7 @@ async fn shipped_jdbc_scenarios_pass_and_a_failing_one_cleans_up() {
                 details.contains("- missing row #1") && details.contains("kettles"),
                 "{details}"
             );
-            assert!(
-                details.contains("+ extra row") && details.contains("\"kettle\""),
-                "{details}"
-            );
+            assert!(details.contains("+ extra row") && details.contains("\"kettle\""), "{details}");
         } else {
             assert_eq!(result.outcome, Outcome::Passed, "{}", outcome_line(result));
             assert!(result.phase_duration(Phase::Expect).is_some());
@@ -126,32 +118,17 @@ fn the_binary_exits_1_with_the_diff_and_leaves_no_container() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("FAILED jdbc-wrong-expectation"), "{stdout}");
-    assert!(
-        stdout.contains("- missing row #1") && stdout.contains("kettles"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("- missing row #1") && stdout.contains("kettles"), "{stdout}");
 
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let run_id = report["run_id"].as_str().unwrap().to_string();
     assert_eq!(report["scenarios"][0]["status"], "failed");
     assert_eq!(report["scenarios"][0]["failure"]["phase"], "expect");
-    assert!(std::fs::read_to_string(&junit)
-        .unwrap()
-        .contains("<failure"));
-    let artefacts = dir
-        .join("artefacts")
-        .join(&run_id)
-        .join("jdbc-wrong-expectation");
-    assert!(std::fs::read_to_string(artefacts.join("diff.txt"))
-        .unwrap()
-        .contains("kettles"));
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("<failure"));
+    let artefacts = dir.join("artefacts").join(&run_id).join("jdbc-wrong-expectation");
+    assert!(std::fs::read_to_string(artefacts.join("diff.txt")).unwrap().contains("kettles"));
     assert!(artefacts.join("records.jsonl").exists());
     let logs = dir.join("artefacts").join(&run_id).join("logs");
     assert!(
@@ -191,10 +168,7 @@ fn cdc_scenarios_on_local_images_fail_naming_the_missing_connector() {
     // Nothing runnable: no stack was started.
     let run_id = report["run_id"].as_str().unwrap().to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    assert!(rt
-        .block_on(inventory(&Scope::Run(run_id)))
-        .unwrap()
-        .is_empty());
+    assert!(rt.block_on(inventory(&Scope::Run(run_id))).unwrap().is_empty());
 }
 
 #[test]
@@ -235,10 +209,5 @@ async fn cdc_scenarios_pass_on_registry_images() {
         )
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
 }

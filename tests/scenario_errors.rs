@@ -223,7 +223,8 @@ fn unquoted_dates_become_timestamp_markers_for_the_verifier() {
         "mode = \"count\"\ncount = 1",
         "mode = \"contains\"\nrecords = [{ key = { id = 1 }, value = { id = 1, at = 2024-01-31 12:00:00, n = { \"$null\" = true } } }]",
     );
-    let s = scenario::parse(SourceFile::new("t.toml", text)).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let s = scenario::parse(SourceFile::new("t.toml", text))
+        .unwrap_or_else(|e| panic!("{}", e.render(false)));
     let scenario::RecordValue::Json(value) = &s.expectations[0].records[0].value else { panic!() };
     assert_eq!(value["at"], serde_json::json!({ "$timestamp": "2024-01-31T12:00:00" }));
     assert_eq!(value["n"], serde_json::json!({ "$null": true }));

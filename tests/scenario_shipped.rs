@@ -97,7 +97,10 @@ fn big_integers_and_nulls_survive_into_the_expected_json() {
     let RecordValue::Json(nulls) = &s.expectations[0].records[1].value else { panic!() };
     let nulls = nulls.as_object().unwrap();
     assert_eq!(nulls.len(), 11);
-    assert!(nulls.iter().filter(|(k, _)| *k != "id").all(|(_, v)| *v == serde_json::json!({ "$null": true })));
+    assert!(nulls
+        .iter()
+        .filter(|(k, _)| *k != "id")
+        .all(|(_, v)| *v == serde_json::json!({ "$null": true })));
 }
 
 /// Every known-bug scenario loads, plans (isolated names, expectations), is a CDC scenario, and

@@ -22,9 +22,7 @@ use std::time::{Duration, Instant};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn local_config() -> StackConfig {
@@ -37,18 +35,14 @@ fn local_config() -> StackConfig {
 }
 
 async fn assert_nothing_left(run_id: &str) {
-    let left = inventory(&Scope::Run(run_id.to_string()))
-        .await
-        .expect("list labelled objects");
+    let left = inventory(&Scope::Run(run_id.to_string())).await.expect("list labelled objects");
     assert!(left.is_empty(), "run {run_id} left {left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_stack_serves_host_and_network_clients_and_leaves_nothing_when_dropped() {
     let _serial = serial();
-    let stack = Stack::start(local_config())
-        .await
-        .expect("the local stack starts");
+    let stack = Stack::start(local_config()).await.expect("the local stack starts");
     let run_id = stack.run_id().to_string();
 
     postgres_is_logical_and_both_roles_manage_pgoutput_slots(&stack).await;
@@ -64,17 +58,10 @@ async fn local_stack_serves_host_and_network_clients_and_leaves_nothing_when_dro
 async fn postgres_is_logical_and_both_roles_manage_pgoutput_slots(stack: &Stack) {
     let pg = &stack.endpoints().postgres;
     for (who, superuser) in [(&pg.superuser, true), (&pg.replication, false)] {
-        let (client, connection) = pg
-            .host_config(who)
-            .connect(tokio_postgres::NoTls)
-            .await
-            .expect("connect");
+        let (client, connection) =
+            pg.host_config(who).connect(tokio_postgres::NoTls).await.expect("connect");
         tokio::spawn(connection);
-        let wal_level: String = client
-            .query_one("SHOW wal_level", &[])
-            .await
-            .unwrap()
-            .get(0);
+        let wal_level: String = client.query_one("SHOW wal_level", &[]).await.unwrap().get(0);
         assert_eq!(wal_level, "logical");
         let role = client
             .query_one(
@@ -113,10 +100,7 @@ async fn postgres_is_logical_and_both_roles_manage_pgoutput_slots(stack: &Stack)
             .await
             .expect("drop the slot");
         let left = client
-            .query(
-                "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1",
-                &[&slot],
-            )
+            .query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", &[&slot])
             .await
             .unwrap();
         assert!(left.is_empty());
@@ -128,11 +112,8 @@ async fn postgres_is_logical_and_both_roles_manage_pgoutput_slots(stack: &Stack)
 async fn restarted_services_come_back_on_the_same_endpoints(stack: &Stack) {
     let pg = &stack.endpoints().postgres;
     let connect = || async {
-        let (client, connection) = pg
-            .host_config(&pg.superuser)
-            .connect(tokio_postgres::NoTls)
-            .await
-            .expect("connect");
+        let (client, connection) =
+            pg.host_config(&pg.superuser).connect(tokio_postgres::NoTls).await.expect("connect");
         tokio::spawn(connection);
         client
     };
@@ -141,32 +122,14 @@ async fn restarted_services_come_back_on_the_same_endpoints(stack: &Stack) {
         .batch_execute("CREATE TABLE survives (id int); INSERT INTO survives VALUES (7)")
         .await
         .unwrap();
-    stack
-        .postgres()
-        .restart(10)
-        .await
-        .expect("restart PostgreSQL");
-    stack
-        .wait_postgres_ready()
-        .await
-        .expect("PostgreSQL answers again");
-    let id: i32 = connect()
-        .await
-        .query_one("SELECT id FROM survives", &[])
-        .await
-        .unwrap()
-        .get(0);
+    stack.postgres().restart(10).await.expect("restart PostgreSQL");
+    stack.wait_postgres_ready().await.expect("PostgreSQL answers again");
+    let id: i32 = connect().await.query_one("SELECT id FROM survives", &[]).await.unwrap().get(0);
     assert_eq!(id, 7);
 
     let taskmanager = stack.service("flink-taskmanager-1").expect("a TaskManager");
-    taskmanager
-        .restart(5)
-        .await
-        .expect("restart the TaskManager");
-    stack
-        .wait_flink_ready()
-        .await
-        .expect("the TaskManager registers again");
+    taskmanager.restart(5).await.expect("restart the TaskManager");
+    stack.wait_flink_ready().await.expect("the TaskManager registers again");
     stack.ensure_running().await.expect("every service runs");
 }
 
@@ -178,26 +141,12 @@ async fn flink_rest_lists_every_taskmanager(stack: &Stack) {
         .json()
         .await
         .unwrap();
-    let taskmanagers = body["taskmanagers"]
-        .as_array()
-        .expect("a list of TaskManagers");
+    let taskmanagers = body["taskmanagers"].as_array().expect("a list of TaskManagers");
     assert_eq!(taskmanagers.len(), stack.taskmanagers().len());
-    assert!(
-        taskmanagers
-            .iter()
-            .all(|tm| tm["freeSlots"].as_u64() > Some(0)),
-        "{body}"
-    );
-    let overview: serde_json::Value = reqwest::get(format!("{}/overview", flink.rest_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        overview["flink-version"].as_str(),
-        Some(flink.version.as_str())
-    );
+    assert!(taskmanagers.iter().all(|tm| tm["freeSlots"].as_u64() > Some(0)), "{body}");
+    let overview: serde_json::Value =
+        reqwest::get(format!("{}/overview", flink.rest_url)).await.unwrap().json().await.unwrap();
+    assert_eq!(overview["flink-version"].as_str(), Some(flink.version.as_str()));
 }
 
 /// `pg_isready` and `psql` from the PostgreSQL image, on the network, by container name.
@@ -208,15 +157,7 @@ async fn network_clients_reach_postgres(stack: &Stack) {
     let ready = stack
         .run_on_network(ClientCommand::new(
             image,
-            [
-                "pg_isready",
-                "-h",
-                &pg.network_host,
-                "-p",
-                &port,
-                "-d",
-                &pg.database,
-            ],
+            ["pg_isready", "-h", &pg.network_host, "-p", &port, "-d", &pg.database],
         ))
         .await
         .expect("pg_isready runs");
@@ -272,10 +213,7 @@ public class KafkaCheck {
 async fn kafka_carries_records_from_host_and_network_clients(stack: &Stack, java_client: bool) {
     let kafka = &stack.endpoints().kafka;
     let topic = "stack-test";
-    stack
-        .create_topic(topic, 1)
-        .await
-        .expect("create the topic");
+    stack.create_topic(topic, 1).await.expect("create the topic");
 
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", &kafka.bootstrap_host)
@@ -300,22 +238,14 @@ async fn kafka_carries_records_from_host_and_network_clients(stack: &Stack, java
         let java = ClientCommand::new(&stack.images().flink.image, ["-c", &script])
             .entrypoint("sh")
             .env("SOURCE", JAVA_KAFKA_CLIENT);
-        let out = stack
-            .run_on_network(java)
-            .await
-            .expect("the Java client runs");
+        let out = stack.run_on_network(java).await.expect("the Java client runs");
         assert_eq!(out.exit_code, 0, "{}", out.logs);
         assert!(out.logs.contains("broker "), "{}", out.logs);
         expected.insert("network".to_string());
     }
 
-    let keys = consume_keys(
-        &kafka.bootstrap_host,
-        topic,
-        expected.len(),
-        Duration::from_secs(30),
-    )
-    .await;
+    let keys =
+        consume_keys(&kafka.bootstrap_host, topic, expected.len(), Duration::from_secs(30)).await;
     assert_eq!(keys, expected);
 }
 
@@ -336,9 +266,7 @@ async fn consume_keys(
             .create()
             .expect("consumer");
         let mut assignment = TopicPartitionList::new();
-        assignment
-            .add_partition_offset(&topic, 0, Offset::Beginning)
-            .unwrap();
+        assignment.add_partition_offset(&topic, 0, Offset::Beginning).unwrap();
         consumer.assign(&assignment).expect("assign");
         let deadline = Instant::now() + timeout;
         let mut keys = BTreeSet::new();
@@ -359,27 +287,19 @@ async fn consume_keys(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_that_dies_is_named_with_its_logs_and_nothing_is_left() {
     let _serial = serial();
-    let mut broken = images::ensure(ImageSource::Local, FlinkVersion::V2_0)
-        .await
-        .expect("local images");
+    let mut broken =
+        images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.expect("local images");
     // The broker's image cannot run PostgreSQL's command: its container exits at once.
     broken.postgres = broken.kafka.clone();
     let run_id = format!("dies-{}", std::process::id());
-    let config = StackConfig {
-        images: Some(broken),
-        run_id: Some(run_id.clone()),
-        ..local_config()
-    };
+    let config =
+        StackConfig { images: Some(broken), run_id: Some(run_id.clone()), ..local_config() };
 
-    let error = Stack::start(config)
-        .await
-        .expect_err("a stack whose PostgreSQL dies");
+    let error = Stack::start(config).await.expect_err("a stack whose PostgreSQL dies");
     assert_eq!(error.service(), Some("postgres"), "{error}");
     let text = error.to_string();
     assert!(text.contains("postgres exited with code"), "{text}");
-    let StackError::WithLogs { logs, .. } = &error else {
-        panic!("no saved logs: {error:?}")
-    };
+    let StackError::WithLogs { logs, .. } = &error else { panic!("no saved logs: {error:?}") };
     let saved = logs.join(format!("cdc-{run_id}-postgres.log"));
     assert!(saved.is_file(), "{} missing", saved.display());
     assert_nothing_left(&run_id).await;
@@ -394,21 +314,12 @@ fn ctrl_c_while_up_is_starting_removes_the_run() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let scope = Scope::Run(run_id.clone());
     let deadline = Instant::now() + Duration::from_secs(300);
-    while runtime
-        .block_on(inventory(&scope))
-        .unwrap()
-        .containers
-        .is_empty()
-    {
+    while runtime.block_on(inventory(&scope)).unwrap().containers.is_empty() {
         assert!(Instant::now() < deadline, "`up` created no container");
         std::thread::sleep(Duration::from_millis(100));
     }
     let pid = up.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     let status = up.child.wait().unwrap();
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut up.child.stderr.take().unwrap(), &mut stderr).unwrap();
@@ -432,10 +343,7 @@ impl UpProcess {
             .stderr(stderr)
             .spawn()
             .expect("spawn cdc-harness up");
-        UpProcess {
-            child,
-            run_id: run_id.to_string(),
-        }
+        UpProcess { child, run_id: run_id.to_string() }
     }
 }
 
@@ -459,10 +367,7 @@ fn down_removes_what_a_killed_up_left_behind() {
     let (lines_tx, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = lines_tx.send(line);
         }
     });
@@ -470,9 +375,7 @@ fn down_removes_what_a_killed_up_left_behind() {
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let line = lines
-            .recv_timeout(left)
-            .expect("`up` prints that the stack is ready");
+        let line = lines.recv_timeout(left).expect("`up` prints that the stack is ready");
         if line.starts_with(&ready) {
             break;
         }
@@ -483,20 +386,10 @@ fn down_removes_what_a_killed_up_left_behind() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let scope = Scope::Run(run_id.clone());
     let orphans = runtime.block_on(inventory(&scope)).unwrap();
-    let services: BTreeSet<_> = orphans
-        .containers
-        .iter()
-        .map(|c| c.service.as_str())
-        .collect();
+    let services: BTreeSet<_> = orphans.containers.iter().map(|c| c.service.as_str()).collect();
     assert_eq!(
         services,
-        [
-            "flink-jobmanager",
-            "flink-taskmanager-1",
-            "kafka",
-            "postgres"
-        ]
-        .into(),
+        ["flink-jobmanager", "flink-taskmanager-1", "kafka", "postgres"].into(),
         "{orphans:?}"
     );
     assert_eq!(orphans.networks, vec![format!("cdc-{run_id}")]);
@@ -507,14 +400,8 @@ fn down_removes_what_a_killed_up_left_behind() {
         .unwrap();
     let printed = String::from_utf8_lossy(&down.stdout);
     assert!(down.status.success(), "{printed}");
-    assert!(
-        printed.contains(&format!("removed container cdc-{run_id}-postgres")),
-        "{printed}"
-    );
-    assert!(
-        printed.contains(&format!("removed network cdc-{run_id}")),
-        "{printed}"
-    );
+    assert!(printed.contains(&format!("removed container cdc-{run_id}-postgres")), "{printed}");
+    assert!(printed.contains(&format!("removed network cdc-{run_id}")), "{printed}");
     runtime.block_on(assert_nothing_left(&run_id));
 }
 
@@ -525,27 +412,13 @@ async fn registry_stack_has_apache_kafka_and_a_sql_gateway() {
     let config = StackConfig {
         source: ImageSource::Registry,
         flink: FlinkVersion::V1_20,
-        shape: ClusterShape {
-            taskmanagers: 2,
-            slots_per_taskmanager: 2,
-        },
+        shape: ClusterShape { taskmanagers: 2, slots_per_taskmanager: 2 },
         ..local_config()
     };
-    let stack = Stack::start(config)
-        .await
-        .expect("the registry stack starts");
-    let gateway = stack
-        .endpoints()
-        .flink
-        .gateway_url
-        .clone()
-        .expect("a gateway");
-    let info: serde_json::Value = reqwest::get(format!("{gateway}/v1/info"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stack = Stack::start(config).await.expect("the registry stack starts");
+    let gateway = stack.endpoints().flink.gateway_url.clone().expect("a gateway");
+    let info: serde_json::Value =
+        reqwest::get(format!("{gateway}/v1/info")).await.unwrap().json().await.unwrap();
     assert_eq!(info["productName"], "Apache Flink");
     flink_rest_lists_every_taskmanager(&stack).await;
     // The official image has only the shaded Kafka client of the SQL connector: host side only.

@@ -83,17 +83,14 @@ pub fn run(args: BenchArgs, _global: &Global) -> miette::Result<ExitCode> {
         BenchTarget::Run(args) => {
             runtime()?.block_on(async { until_ctrl_c(bench_run(args)).await.map_err(to_report)? })
         }
-        BenchTarget::Slots(args) => runtime()?
-            .block_on(async { until_ctrl_c(bench_slots(args)).await.map_err(to_report)? }),
+        BenchTarget::Slots(args) => {
+            runtime()?.block_on(async { until_ctrl_c(bench_slots(args)).await.map_err(to_report)? })
+        }
     }
 }
 
 fn print_images(kind: &str, ensured: &Ensured) {
-    println!(
-        "images {kind} ({}): {:.2}s",
-        ensured.images.source,
-        secs(ensured.duration)
-    );
+    println!("images {kind} ({}): {:.2}s", ensured.images.source, secs(ensured.duration));
     for outcome in &ensured.outcomes {
         println!(
             "  {:<48} {:<24} {:>7.2}s",
@@ -114,16 +111,9 @@ fn median(mut values: Vec<Duration>) -> Duration {
 }
 
 async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
-    let shape = ClusterShape {
-        taskmanagers: args.taskmanagers,
-        slots_per_taskmanager: 4,
-    };
-    let base = StackConfig {
-        source: args.images,
-        flink: args.flink,
-        shape,
-        ..StackConfig::default()
-    };
+    let shape = ClusterShape { taskmanagers: args.taskmanagers, slots_per_taskmanager: 4 };
+    let base =
+        StackConfig { source: args.images, flink: args.flink, shape, ..StackConfig::default() };
     let builds = images::bench_builds(args.images, args.flink, args.cold)
         .await
         .map_err(|e| to_report(e.into()))?;
@@ -136,10 +126,7 @@ async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
     let mut in_stack: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
     let mut alone: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     for run in 1..=args.runs.max(1) {
-        let config = StackConfig {
-            images: Some(resolved.clone()),
-            ..base.clone()
-        };
+        let config = StackConfig { images: Some(resolved.clone()), ..base.clone() };
         let stack = Stack::start(config).await.map_err(to_report)?;
         let timings = stack.timings().clone();
         let stopping = Instant::now();
@@ -157,15 +144,11 @@ async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
                 secs(service.own),
                 secs(service.at)
             );
-            in_stack
-                .entry(service.service)
-                .or_default()
-                .push(service.own);
+            in_stack.entry(service.service).or_default().push(service.own);
         }
         for solo in Solo::ALL {
-            let took = time_alone(&resolved, solo, shape, base.ready_timeout)
-                .await
-                .map_err(to_report)?;
+            let took =
+                time_alone(&resolved, solo, shape, base.ready_timeout).await.map_err(to_report)?;
             println!("  alone         {:<20} {:>6.2}s", solo.name(), secs(took));
             alone.entry(solo.name()).or_default().push(took);
         }
@@ -173,27 +156,17 @@ async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
 
     println!("medians of {} runs:", stack_ready.len());
     for (service, times) in in_stack {
-        println!(
-            "  in the stack  {service:<20} {:>6.2}s",
-            secs(median(times))
-        );
+        println!("  in the stack  {service:<20} {:>6.2}s", secs(median(times)));
     }
     let alone: BTreeMap<&str, Duration> = alone.into_iter().map(|(k, v)| (k, median(v))).collect();
     for (service, took) in &alone {
         println!("  alone         {service:<20} {:>6.2}s", secs(*took));
     }
     let ready = median(stack_ready);
-    let (slowest, slowest_time) = alone
-        .iter()
-        .max_by_key(|(_, d)| **d)
-        .map(|(k, d)| (*k, *d))
-        .unwrap_or(("none", ready));
+    let (slowest, slowest_time) =
+        alone.iter().max_by_key(|(_, d)| **d).map(|(k, d)| (*k, *d)).unwrap_or(("none", ready));
     let ratio = secs(ready) / secs(slowest_time);
-    let verdict = if ratio <= GOAL_RATIO {
-        "meets"
-    } else {
-        "misses"
-    };
+    let verdict = if ratio <= GOAL_RATIO { "meets" } else { "misses" };
     println!("  stack ready {:.2}s = {ratio:.2} x the slowest service alone ({slowest} {:.2}s): {verdict} the goal <= {GOAL_RATIO}", secs(ready), secs(slowest_time));
     Ok(ExitCode::SUCCESS)
 }
@@ -202,12 +175,20 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
     use crate::report::{Phase, RunId};
     use crate::run::{bench::bench, plan, RunOptions};
     let run_id = RunId::generate(chrono::Utc::now());
-    let planned = plan(&args.scenarios, run_id.as_str(), false).map_err(|e| miette::miette!("{}{e}", e.rendered))?;
-    let ensured = images::ensure_reporting(args.images, args.flink).await.map_err(|e| to_report(e.into()))?;
+    let planned = plan(&args.scenarios, run_id.as_str(), false)
+        .map_err(|e| miette::miette!("{}{e}", e.rendered))?;
+    let ensured =
+        images::ensure_reporting(args.images, args.flink).await.map_err(|e| to_report(e.into()))?;
     print_images("cached", &ensured);
     let images = ensured.images;
-    let cdc_missing = !images.flink.connectors.contains(&crate::stack::images::FlinkConnector::PostgresCdc);
-    let options = RunOptions { images: args.images, flink: args.flink, resolved_images: Some(images.clone()), ..RunOptions::default() };
+    let cdc_missing =
+        !images.flink.connectors.contains(&crate::stack::images::FlinkConnector::PostgresCdc);
+    let options = RunOptions {
+        images: args.images,
+        flink: args.flink,
+        resolved_images: Some(images.clone()),
+        ..RunOptions::default()
+    };
     let config = StackConfig {
         source: args.images,
         flink: args.flink,
@@ -229,18 +210,29 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
         if let Some(failure) = r.outcome.failure() {
             println!("  {}: {}", failure.phase, failure.root_cause);
         }
-        println!("  setup {}  submit {}  submit -> job running/finished {}  expect {}",
-            phase(Phase::Setup), phase(Phase::Submit), phase(Phase::JobRunning), phase(Phase::Expect));
+        println!(
+            "  setup {}  submit {}  submit -> job running/finished {}  expect {}",
+            phase(Phase::Setup),
+            phase(Phase::Submit),
+            phase(Phase::JobRunning),
+            phase(Phase::Expect)
+        );
         match (f.percentile(0.5), f.percentile(0.99)) {
             (Some(p50), Some(p99)) => println!(
                 "  {} records; record in Kafka - job start: p50 {p50} ms, p99 {p99} ms{}",
                 f.records,
-                if cdc_missing { " (JDBC volume measure: the local images have no postgres-cdc connector, so no per-change CDC latency)" } else { "" }
+                if cdc_missing {
+                    " (JDBC volume measure: the local images have no postgres-cdc connector, so no per-change CDC latency)"
+                } else {
+                    ""
+                }
             ),
             _ => println!("  {} records; no record timestamps to measure latency", f.records),
         }
         match f.decode_rate {
-            Some(rate) => println!("  verifier decode + count: {:.0} records/s (goal >= 200000)", rate),
+            Some(rate) => {
+                println!("  verifier decode + count: {:.0} records/s (goal >= 200000)", rate)
+            }
             None => println!("  verifier decode rate: n/a (no records)"),
         }
         let share = secs(f.overhead) / secs(r.duration).max(f64::EPSILON) * 100.0;
@@ -291,7 +283,12 @@ async fn bench_slots(args: SlotsBenchArgs) -> miette::Result<ExitCode> {
     );
     println!(
         "  {:>12} {:>12} {:>20} {:>10} {:>14} {:>12}",
-        "changes MiB", "backlog MiB", "decoded from restart", "time", "decoded MiB/s", "spilled MiB"
+        "changes MiB",
+        "backlog MiB",
+        "decoded from restart",
+        "time",
+        "decoded MiB/s",
+        "spilled MiB"
     );
     for c in std::iter::once(&figures.empty_catch_up).chain(&figures.catch_up) {
         println!(

@@ -32,9 +32,8 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: ImagesArgs, _global: &Global) -> miette::Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new()
-        .into_diagnostic()
-        .wrap_err("starting the async runtime")?;
+    let runtime =
+        tokio::runtime::Runtime::new().into_diagnostic().wrap_err("starting the async runtime")?;
     match args.command {
         ImagesCommand::Build(build) => runtime.block_on(run_build(build)),
         ImagesCommand::List => runtime.block_on(run_list()),
@@ -42,20 +41,14 @@ pub fn run(args: ImagesArgs, _global: &Global) -> miette::Result<ExitCode> {
 }
 
 async fn run_build(args: BuildArgs) -> miette::Result<ExitCode> {
-    let ensured = images::ensure_reporting(args.images, args.flink)
-        .await
-        .into_diagnostic()?;
+    let ensured = images::ensure_reporting(args.images, args.flink).await.into_diagnostic()?;
     let images = &ensured.images;
     println!("images: {} ({})", images.source, images.reason);
     let rows: Vec<[String; 3]> = ensured
         .outcomes
         .iter()
         .map(|o| {
-            [
-                o.image.to_string(),
-                o.action.to_string(),
-                format!("{:.1}s", o.duration.as_secs_f64()),
-            ]
+            [o.image.to_string(), o.action.to_string(), format!("{:.1}s", o.duration.as_secs_f64())]
         })
         .collect();
     print_table(&["IMAGE", "ACTION", "TIME"], &rows);
@@ -64,18 +57,14 @@ async fn run_build(args: BuildArgs) -> miette::Result<ExitCode> {
 }
 
 async fn run_list() -> miette::Result<ExitCode> {
-    crate::stack::engine::ensure_engine()
-        .await
-        .into_diagnostic()?;
+    crate::stack::engine::ensure_engine().await.into_diagnostic()?;
     let present = images::list().await.into_diagnostic()?;
     if present.is_empty() {
         println!("no cdc-harness images; `cdc-harness images build` makes them");
         return Ok(ExitCode::SUCCESS);
     }
-    let rows: Vec<[String; 4]> = present
-        .into_iter()
-        .map(|p| [p.image.to_string(), p.size, p.created, p.source])
-        .collect();
+    let rows: Vec<[String; 4]> =
+        present.into_iter().map(|p| [p.image.to_string(), p.size, p.created, p.source]).collect();
     print_table(&["IMAGE", "SIZE", "CREATED", "SOURCE"], &rows);
     Ok(ExitCode::SUCCESS)
 }
@@ -88,11 +77,8 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
+        let padded: Vec<String> =
+            cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
         println!("{}", padded.join("  ").trim_end());
     };
     line(header.to_vec());

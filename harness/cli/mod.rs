@@ -9,8 +9,8 @@ mod down;
 mod images;
 mod lint;
 mod preflight;
-mod slots;
 mod run;
+mod slots;
 mod sql;
 mod up;
 

@@ -46,19 +46,14 @@ pub fn run(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
 
 /// The CLI's async commands share one way to get a runtime.
 pub(super) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Runtime::new()
-        .into_diagnostic()
-        .wrap_err("could not start the async runtime")
+    tokio::runtime::Runtime::new().into_diagnostic().wrap_err("could not start the async runtime")
 }
 
 async fn up(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
     let config = StackConfig {
         source: args.images,
         flink: args.flink,
-        shape: ClusterShape {
-            taskmanagers: args.taskmanagers,
-            slots_per_taskmanager: args.slots,
-        },
+        shape: ClusterShape { taskmanagers: args.taskmanagers, slots_per_taskmanager: args.slots },
         keep: args.keep,
         progress: !global.quiet,
         ready_timeout: Duration::from_secs(args.timeout),
@@ -67,9 +62,7 @@ async fn up(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
     };
     let stack = match until_ctrl_c(Stack::start(config)).await {
         Err(StackError::Interrupted) => return interrupted(args.keep),
-        Ok(started) => started
-            .map_err(to_report)
-            .wrap_err("the stack did not start")?,
+        Ok(started) => started.map_err(to_report).wrap_err("the stack did not start")?,
         Err(other) => return Err(to_report(other)),
     };
     write_state(stack.endpoints(), stack.artefacts_dir())?;
@@ -166,22 +159,13 @@ fn print_endpoints(stack: &Stack) {
         "               {} (LOGIN REPLICATION, not a superuser)",
         pg.display_url(&pg.replication)
     );
-    println!(
-        "               in the network: {}:{}",
-        pg.network_host, pg.network_port
-    );
-    println!(
-        "  passwords    {}",
-        stack.artefacts_dir().join("credentials.env").display()
-    );
+    println!("               in the network: {}:{}", pg.network_host, pg.network_port);
+    println!("  passwords    {}", stack.artefacts_dir().join("credentials.env").display());
     let flavour = match kafka.flavour {
         KafkaFlavour::Kafka => "Apache Kafka",
         KafkaFlavour::Tansu => "tansu",
     };
-    println!(
-        "  Kafka        {} from the host ({flavour})",
-        kafka.bootstrap_host
-    );
+    println!("  Kafka        {} from the host ({flavour})", kafka.bootstrap_host);
     println!("               {} in the network", kafka.bootstrap_network);
     println!(
         "  Flink UI     {} (Flink {}, in the network: {})",
@@ -189,10 +173,7 @@ fn print_endpoints(stack: &Stack) {
     );
     match (&flink.gateway_url, &flink.gateway_url_network) {
         (Some(url), Some(inner)) => println!("  SQL Gateway  {url} (in the network: {inner})"),
-        _ => println!(
-            "  SQL Gateway  none: jar submission ({})",
-            flink.sql_runner_jar
-        ),
+        _ => println!("  SQL Gateway  none: jar submission ({})", flink.sql_runner_jar),
     }
     println!("  network      {}", e.network);
 }

@@ -50,46 +50,28 @@ pub async fn bench(
     let mut figures = Vec::new();
     for i in 0..planned.len() {
         let seen: HashSet<String> = match &jobmanager {
-            Some(jm) => jm
-                .jobs()
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|j| j.jid)
-                .collect(),
+            Some(jm) => jm.jobs().await.unwrap_or_default().into_iter().map(|j| j.jid).collect(),
             None => HashSet::new(),
         };
-        let result = run_on(stack, planned, &[i], options, run_id, Duration::ZERO)
-            .await
-            .remove(0)
-            .1;
+        let result =
+            run_on(stack, planned, &[i], options, run_id, Duration::ZERO).await.remove(0).1;
         let job = match &jobmanager {
-            Some(jm) => jm
-                .jobs()
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .find(|j| !seen.contains(&j.jid)),
+            Some(jm) => {
+                jm.jobs().await.unwrap_or_default().into_iter().find(|j| !seen.contains(&j.jid))
+            }
             None => None,
         };
-        let records = read_topic(
-            &stack.endpoints().kafka.bootstrap_host,
-            &planned[i].names.topic,
-        )
-        .await;
+        let records =
+            read_topic(&stack.endpoints().kafka.bootstrap_host, &planned[i].names.topic).await;
         let mut latencies_ms: Vec<i64> = match &job {
-            Some(job) => records
-                .iter()
-                .filter_map(|r| r.timestamp)
-                .map(|t| t - job.start_time)
-                .collect(),
+            Some(job) => {
+                records.iter().filter_map(|r| r.timestamp).map(|t| t - job.start_time).collect()
+            }
             None => Vec::new(),
         };
         latencies_ms.sort_unstable();
         let decode_rate = decode_rate(&planned[i], &records).await;
-        let job_duration = job
-            .as_ref()
-            .map(|j| Duration::from_millis(j.duration.max(0) as u64));
+        let job_duration = job.as_ref().map(|j| Duration::from_millis(j.duration.max(0) as u64));
         let phase = |p| result.phase_duration(p).unwrap_or_default();
         let pipeline =
             phase(Phase::Setup) + phase(Phase::Submit) + job_duration.unwrap_or_default();
@@ -134,26 +116,16 @@ async fn decode_rate(planned: &Planned, records: &[ReceivedRecord]) -> Option<f6
         .cycle()
         .take(DECODE_SAMPLE.max(records.len()))
         .enumerate()
-        .map(|(i, r)| ReceivedRecord {
-            offset: i as i64,
-            ..r.clone()
-        })
+        .map(|(i, r)| ReceivedRecord { offset: i as i64, ..r.clone() })
         .collect();
     let n = sample.len();
     let mut topic = RecordedTopic::new(planned.names.topic.clone(), sample);
     let mut expectation = Expectation::new(
-        Mode::Count(Count {
-            total: Some(n),
-            per_op: Default::default(),
-        }),
+        Mode::Count(Count { total: Some(n), per_op: Default::default() }),
         Vec::new(),
     );
     expectation.quiet_period = Duration::ZERO;
     let started = Instant::now();
-    let verdict = verify(&mut topic, planned.format, &expectation)
-        .await
-        .ok()?;
-    verdict
-        .passed
-        .then(|| n as f64 / started.elapsed().as_secs_f64())
+    let verdict = verify(&mut topic, planned.format, &expectation).await.ok()?;
+    verdict.passed.then(|| n as f64 / started.elapsed().as_secs_f64())
 }

@@ -17,10 +17,7 @@ pub fn sink_format(scenario: &Scenario) -> Option<SinkFormat> {
             SinkKind::UpsertKafkaJson => SinkFormat::UpsertKafka,
         }),
         Sink::Verbatim(sql) => {
-            let text = sql
-                .text
-                .to_ascii_lowercase()
-                .replace(char::is_whitespace, "");
+            let text = sql.text.to_ascii_lowercase().replace(char::is_whitespace, "");
             if text.contains("'connector'='upsert-kafka'") {
                 Some(SinkFormat::UpsertKafka)
             } else if text.contains("'format'='debezium-json'")
@@ -43,16 +40,11 @@ pub fn convert_expectation(e: &Expectation) -> Result<expect::Expectation, Findi
         ExpectMode::Changelog => Mode::Changelog,
         ExpectMode::FinalState => Mode::FinalState,
         ExpectMode::Contains => Mode::Contains,
-        ExpectMode::Count => Mode::Count(Count {
-            total: e.count.map(|c| c as usize),
-            per_op: Default::default(),
-        }),
+        ExpectMode::Count => {
+            Mode::Count(Count { total: e.count.map(|c| c as usize), per_op: Default::default() })
+        }
     };
-    let records = e
-        .records
-        .iter()
-        .map(convert_record)
-        .collect::<Result<Vec<_>, _>>()?;
+    let records = e.records.iter().map(convert_record).collect::<Result<Vec<_>, _>>()?;
     let converted = expect::Expectation {
         mode,
         records,
@@ -89,11 +81,7 @@ fn convert_record(record: &ExpectedRecord) -> Result<expect::ExpectedRecord, Fin
             (Some(op), row)
         }
     };
-    Ok(expect::ExpectedRecord {
-        key,
-        op,
-        value: row,
-    })
+    Ok(expect::ExpectedRecord { key, op, value: row })
 }
 
 #[cfg(test)]
@@ -137,13 +125,7 @@ table = "public.t"
         ));
         assert_eq!(sink_format(&s), Some(SinkFormat::Json));
         let count = convert_expectation(&s.expectations[0]).unwrap();
-        assert_eq!(
-            count.mode,
-            Mode::Count(Count {
-                total: Some(3),
-                per_op: Default::default()
-            })
-        );
+        assert_eq!(count.mode, Mode::Count(Count { total: Some(3), per_op: Default::default() }));
         let rows = convert_expectation(&s.expectations[1]).unwrap();
         assert_eq!(rows.records.len(), 1);
         assert_eq!(rows.records[0].op, None);

@@ -20,19 +20,11 @@ pub struct ScenarioFailure {
 
 impl ScenarioFailure {
     pub fn error(phase: Phase, root_cause: impl Into<String>) -> Self {
-        ScenarioFailure {
-            phase,
-            root_cause: root_cause.into(),
-            details: None,
-            failed: false,
-        }
+        ScenarioFailure { phase, root_cause: root_cause.into(), details: None, failed: false }
     }
 
     pub fn failed(phase: Phase, root_cause: impl Into<String>) -> Self {
-        ScenarioFailure {
-            failed: true,
-            ..Self::error(phase, root_cause)
-        }
+        ScenarioFailure { failed: true, ..Self::error(phase, root_cause) }
     }
 
     pub fn with_details(mut self, details: impl Into<String>) -> Self {
@@ -48,15 +40,7 @@ impl ScenarioFailure {
     /// scenario file.
     pub fn postgres(phase: Phase, e: &PgError, sql: Option<(&SourceFile, &EmbeddedSql)>) -> Self {
         match (e, sql) {
-            (
-                PgError::Script {
-                    line,
-                    statement,
-                    error,
-                    ..
-                },
-                Some((file, embedded)),
-            ) => {
+            (PgError::Script { line, statement, error, .. }, Some((file, embedded))) => {
                 let at = match embedded.region {
                     Some(region) => {
                         let first = file.line_col(region.start).line;
@@ -68,21 +52,15 @@ impl ScenarioFailure {
                         file.line_col(embedded.span.start).line
                     ),
                 };
-                Self::error(
-                    phase,
-                    format!("{at}: statement {statement} failed: {error}"),
-                )
+                Self::error(phase, format!("{at}: statement {statement} failed: {error}"))
             }
             _ => Self::error(phase, e.to_string()),
         }
     }
 
     pub fn into_outcome(self) -> Outcome {
-        let failure = Failure {
-            phase: self.phase,
-            root_cause: self.root_cause,
-            details: self.details,
-        };
+        let failure =
+            Failure { phase: self.phase, root_cause: self.root_cause, details: self.details };
         if self.failed {
             Outcome::Failed { failure }
         } else {

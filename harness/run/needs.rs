@@ -82,7 +82,10 @@ mod tests {
     fn cdc_on_images_without_the_connector_names_it_and_the_registry_images() {
         let local = images(vec![FlinkConnector::Jdbc, FlinkConnector::Kafka]);
         let why = missing_piece(&scenario(), Some(SourceConnector::Cdc), &local).unwrap();
-        assert!(why.contains("postgres-cdc connector") && why.contains("--images registry"), "{why}");
+        assert!(
+            why.contains("postgres-cdc connector") && why.contains("--images registry"),
+            "{why}"
+        );
         assert_eq!(missing_piece(&scenario(), Some(SourceConnector::Jdbc), &local), None);
         let registry =
             images(vec![FlinkConnector::PostgresCdc, FlinkConnector::Jdbc, FlinkConnector::Kafka]);

@@ -45,10 +45,9 @@ pub fn plan(paths: &[PathBuf], run_id: &str, color: bool) -> Result<Vec<Planned>
     let mut files = Vec::new();
     for path in paths {
         match expand(path) {
-            Ok(found) if found.is_empty() => problem(format!(
-                "error: {}: no scenario files (*.toml) in it",
-                path.display()
-            )),
+            Ok(found) if found.is_empty() => {
+                problem(format!("error: {}: no scenario files (*.toml) in it", path.display()))
+            }
             Ok(found) => files.extend(found),
             Err(e) => problem(format!("error: {}: {e}", path.display())),
         }
@@ -91,14 +90,7 @@ pub fn plan(paths: &[PathBuf], run_id: &str, color: bool) -> Result<Vec<Planned>
             continue;
         };
         let names = IsolatedNames::derive(&scenario.name, run_id);
-        planned.push(Planned {
-            path,
-            scenario,
-            expectations,
-            format,
-            connector,
-            names,
-        });
+        planned.push(Planned { path, scenario, expectations, format, connector, names });
     }
     let mut seen: HashMap<&str, &Planned> = HashMap::new();
     let mut collisions = Vec::new();

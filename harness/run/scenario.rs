@@ -20,10 +20,7 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
     if !stack_time.is_zero() {
         clock.record(Phase::Stack, stack_time);
     }
-    let artefacts = suite
-        .artefacts
-        .as_ref()
-        .and_then(|a| a.scenario(&planned.scenario.name).ok());
+    let artefacts = suite.artefacts.as_ref().and_then(|a| a.scenario(&planned.scenario.name).ok());
     let mut cx = ScenarioContext {
         planned,
         pg: None,
@@ -73,22 +70,13 @@ async fn phases(
         }
         _ => None,
     };
-    let sql = generate(
-        scenario,
-        &target(endpoints, cx.planned),
-        Dialect::Flink,
-        catalog.as_ref(),
-    )
-    .map_err(|e| {
-        ScenarioFailure::error(Phase::Lint, e.to_string()).with_details(e.render(false))
-    })?;
+    let sql = generate(scenario, &target(endpoints, cx.planned), Dialect::Flink, catalog.as_ref())
+        .map_err(|e| {
+            ScenarioFailure::error(Phase::Lint, e.to_string()).with_details(e.render(false))
+        })?;
     let shown = sql.render(false);
     cx.save(ArtefactKind::FlinkSql, &shown);
-    clock
-        .time(Phase::Lint, async {
-            lint(&cx.planned.scenario.name, &shown)
-        })
-        .await?;
+    clock.time(Phase::Lint, async { lint(&cx.planned.scenario.name, &shown) }).await?;
     // After setup (which made the harness's publication and grants) and before anything the
     // scenario does on purpose in steps ahead of `job = "start"`: preflight judges the database
     // the scenario set up, not the faults it then injects for the job to meet.
@@ -119,9 +107,7 @@ async fn phases(
     run_steps(suite, cx, clock, start_at..scenario.steps.len()).await?;
 
     let bootstrap = endpoints.kafka.bootstrap_host.clone();
-    let checked = clock
-        .time(Phase::Expect, action::expect::check_all(cx, &bootstrap))
-        .await;
+    let checked = clock.time(Phase::Expect, action::expect::check_all(cx, &bootstrap)).await;
     if let Err(failure) = checked {
         // A failed streaming job explains missing records better than the diff.
         return Err(action::job::check_alive(suite, cx).await.unwrap_or(failure));
@@ -142,9 +128,7 @@ async fn run_steps(
         if matches!(step.kind, StepKind::Job(crate::scenario::JobAction::Start)) {
             continue;
         }
-        clock
-            .time(Phase::Steps, run_step(suite, cx, index, step))
-            .await?;
+        clock.time(Phase::Steps, run_step(suite, cx, index, step)).await?;
     }
     Ok(())
 }
@@ -152,15 +136,9 @@ async fn run_steps(
 /// Lints the generated SQL; error findings abort the scenario with the lint report.
 fn lint(name: &str, sql: &str) -> Result<(), ScenarioFailure> {
     let file = SourceFile::new(format!("{name}.flink.sql (generated)"), sql);
-    let config = LintConfig {
-        require_final_semicolon: false,
-        ..LintConfig::default()
-    };
+    let config = LintConfig { require_final_semicolon: false, ..LintConfig::default() };
     let findings = lint_with(&file, Span::new(0, sql.len()), &config);
-    let errors: Vec<_> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
+    let errors: Vec<_> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
     for warning in findings.iter().filter(|f| f.severity != Severity::Error) {
         tracing::warn!("{}", warning.render(&file, false));
     }

@@ -74,21 +74,14 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
 
     let images = match options.resolved_images.clone() {
         Some(images) => Ok(images),
-        None => images::ensure(options.images, options.flink)
-            .await
-            .map_err(|e| e.to_string()),
+        None => images::ensure(options.images, options.flink).await.map_err(|e| e.to_string()),
     };
     let images = match images {
         Ok(images) => images,
         Err(e) => {
             report.scenarios = planned
                 .iter()
-                .map(|p| {
-                    not_run(
-                        p,
-                        ScenarioFailure::error(Phase::Stack, format!("images: {e}")),
-                    )
-                })
+                .map(|p| not_run(p, ScenarioFailure::error(Phase::Stack, format!("images: {e}"))))
                 .collect();
             report.duration = clock.elapsed();
             return report;
@@ -100,12 +93,7 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     for (i, p) in planned.iter().enumerate() {
         if let Some(missing) = missing_piece(&p.scenario, p.connector, &images) {
             results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Stack, missing)));
-        } else if let Some(step) = p
-            .scenario
-            .steps
-            .iter()
-            .find_map(|s| unsupported_step(&s.kind))
-        {
+        } else if let Some(step) = p.scenario.steps.iter().find_map(|s| unsupported_step(&s.kind)) {
             let why = format!("step `{step}` is not supported yet (issue 5)");
             results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Steps, why)));
         } else {
@@ -118,10 +106,7 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
             source: options.images,
             flink: options.flink,
             images: Some(images),
-            shape: ClusterShape {
-                taskmanagers: 1,
-                slots_per_taskmanager: 4,
-            },
+            shape: ClusterShape { taskmanagers: 1, slots_per_taskmanager: 4 },
             keep: options.keep,
             progress: options.progress,
             artefacts_root: options.artefacts_root.clone(),
@@ -189,10 +174,7 @@ pub async fn run_on(
 ) -> Vec<(usize, ScenarioResult)> {
     match Suite::connect(stack, options, run_id).await {
         Ok(suite) => run_scenarios(&suite, planned, which, options, stack_time).await,
-        Err(failure) => which
-            .iter()
-            .map(|&i| (i, not_run(&planned[i], failure.clone())))
-            .collect(),
+        Err(failure) => which.iter().map(|&i| (i, not_run(&planned[i], failure.clone()))).collect(),
     }
 }
 
@@ -213,11 +195,7 @@ async fn run_scenarios(
     let stop = AtomicBool::new(false);
     let mut first = true;
     let runs = runnable.iter().map(|&i| {
-        let stack_share = if std::mem::take(&mut first) {
-            stack_time
-        } else {
-            Duration::ZERO
-        };
+        let stack_share = if std::mem::take(&mut first) { stack_time } else { Duration::ZERO };
         let stop = &stop;
         async move {
             if options.fail_fast && stop.load(Ordering::SeqCst) {
@@ -231,10 +209,7 @@ async fn run_scenarios(
             (i, result)
         }
     });
-    futures::stream::iter(runs)
-        .buffer_unordered(jobs)
-        .collect()
-        .await
+    futures::stream::iter(runs).buffer_unordered(jobs).collect().await
 }
 
 impl<'a> Suite<'a> {
@@ -248,9 +223,8 @@ impl<'a> Suite<'a> {
             SubmitMode::Gateway => None,
             _ if endpoints.gateway_url.is_some() && options.submit == SubmitMode::Auto => None,
             _ => {
-                let jar = images::sql_runner_jar_on_host(&stack.images().flink)
-                    .await
-                    .map_err(|e| {
+                let jar =
+                    images::sql_runner_jar_on_host(&stack.images().flink).await.map_err(|e| {
                         ScenarioFailure::error(Phase::Submit, format!("the SQL-runner jar: {e}"))
                     })?;
                 Some(SqlRunner::from_path(jar))
@@ -263,10 +237,7 @@ impl<'a> Suite<'a> {
         let jobmanager = JobManager::new(&endpoints.rest_url)
             .map_err(|e| ScenarioFailure::flink(Phase::Submit, &e))?;
         let pg = &stack.endpoints().postgres;
-        let secrets = [
-            pg.superuser.password.clone(),
-            pg.replication.password.clone(),
-        ];
+        let secrets = [pg.superuser.password.clone(), pg.replication.password.clone()];
         let artefacts = match RunArtefacts::create(&options.artefacts_root, run_id, secrets) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -311,12 +282,7 @@ fn stack_failure(e: &StackError) -> ScenarioFailure {
 }
 
 fn not_run(p: &Planned, failure: ScenarioFailure) -> ScenarioResult {
-    ScenarioClock::start().finish(
-        &p.scenario.name,
-        &p.path,
-        failure.into_outcome(),
-        Vec::new(),
-    )
+    ScenarioClock::start().finish(&p.scenario.name, &p.path, failure.into_outcome(), Vec::new())
 }
 
 fn skipped(p: &Planned, reason: String) -> ScenarioResult {

@@ -46,16 +46,9 @@ pub async fn time_alone(
     let started = Instant::now();
     match solo {
         Solo::Postgres => drop(postgres::start(&run, &images.postgres, timeout, &progress).await?),
-        Solo::Kafka => drop(
-            kafka::start(
-                &run,
-                &images.kafka,
-                images.kafka_flavour,
-                timeout,
-                &progress,
-            )
-            .await?,
-        ),
+        Solo::Kafka => {
+            drop(kafka::start(&run, &images.kafka, images.kafka_flavour, timeout, &progress).await?)
+        }
         Solo::Flink => drop(flink::start(&run, &images.flink, shape, timeout, &progress).await?),
     }
     let elapsed = started.elapsed();

@@ -61,19 +61,13 @@ pub(crate) async fn list_containers(
     docker: &Docker,
     scope: &Scope,
 ) -> Result<Vec<LabelledContainer>, DockerError> {
-    let options = ListContainersOptionsBuilder::new()
-        .all(true)
-        .filters(&scope.filters())
-        .build();
+    let options = ListContainersOptionsBuilder::new().all(true).filters(&scope.filters()).build();
     let summaries = docker.list_containers(Some(options)).await?;
     Ok(summaries
         .into_iter()
         .map(|c| {
             let labels = c.labels.unwrap_or_default();
-            let name = c
-                .names
-                .and_then(|n| n.into_iter().next())
-                .unwrap_or_default();
+            let name = c.names.and_then(|n| n.into_iter().next()).unwrap_or_default();
             LabelledContainer {
                 id: c.id.unwrap_or_default(),
                 name: name.trim_start_matches('/').to_string(),
@@ -89,47 +83,29 @@ pub(crate) async fn list_containers(
 pub async fn inventory(docker: &Docker, scope: &Scope) -> Result<Inventory, StackError> {
     let containers = list_containers(docker, scope).await?;
     let networks = docker
-        .list_networks(Some(
-            ListNetworksOptionsBuilder::new()
-                .filters(&scope.filters())
-                .build(),
-        ))
+        .list_networks(Some(ListNetworksOptionsBuilder::new().filters(&scope.filters()).build()))
         .await?
         .into_iter()
         .filter_map(|n| n.name)
         .collect();
     let volumes = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::new()
-                .filters(&scope.filters())
-                .build(),
-        ))
+        .list_volumes(Some(ListVolumesOptionsBuilder::new().filters(&scope.filters()).build()))
         .await?
         .volumes
         .unwrap_or_default()
         .into_iter()
         .map(|v| v.name)
         .collect();
-    Ok(Inventory {
-        containers,
-        networks,
-        volumes,
-    })
+    Ok(Inventory { containers, networks, volumes })
 }
 
 /// Removes everything labelled under `scope`; returns what it removed. Objects that vanish
 /// meanwhile (another reaper was faster) are not errors.
 pub async fn reap(docker: &Docker, scope: &Scope) -> Result<Inventory, StackError> {
     let found = inventory(docker, scope).await?;
-    let remove = RemoveContainerOptionsBuilder::new()
-        .force(true)
-        .v(true)
-        .build();
+    let remove = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
     let results = join_all(
-        found
-            .containers
-            .iter()
-            .map(|c| docker.remove_container(&c.id, Some(remove.clone()))),
+        found.containers.iter().map(|c| docker.remove_container(&c.id, Some(remove.clone()))),
     )
     .await;
     for result in results {
@@ -147,13 +123,9 @@ pub async fn reap(docker: &Docker, scope: &Scope) -> Result<Inventory, StackErro
 
 fn ignore_missing(result: Result<(), DockerError>) -> Result<(), StackError> {
     match result {
-        Err(DockerError::DockerResponseServerError {
-            status_code: 404, ..
-        }) => Ok(()),
+        Err(DockerError::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
         // "removal of container ... is already in progress"
-        Err(DockerError::DockerResponseServerError {
-            status_code: 409, ..
-        }) => Ok(()),
+        Err(DockerError::DockerResponseServerError { status_code: 409, .. }) => Ok(()),
         other => other.map_err(StackError::from),
     }
 }
@@ -163,21 +135,14 @@ fn ignore_missing(result: Result<(), DockerError>) -> Result<(), StackError> {
 /// belong to the caller's runtime, which may be shutting down), so it works anywhere.
 pub(crate) fn reap_blocking(scope: Scope) {
     let joined = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let docker = super::docker::connect().map_err(std::io::Error::other)?;
-        runtime
-            .block_on(reap(&docker, &scope))
-            .map_err(std::io::Error::other)
+        runtime.block_on(reap(&docker, &scope)).map_err(std::io::Error::other)
     })
     .join();
     match joined {
         Ok(Ok(removed)) if !removed.is_empty() => {
-            tracing::debug!(
-                containers = removed.containers.len(),
-                "removed the stack on drop"
-            )
+            tracing::debug!(containers = removed.containers.len(), "removed the stack on drop")
         }
         Ok(Ok(_)) => {}
         Ok(Err(e)) => {
@@ -198,11 +163,7 @@ pub(crate) struct RunGuard {
 
 impl RunGuard {
     pub fn new(run: &Run) -> Self {
-        RunGuard {
-            run_id: run.id.clone(),
-            in_flight: run.in_flight(),
-            armed: true,
-        }
+        RunGuard { run_id: run.id.clone(), in_flight: run.in_flight(), armed: true }
     }
 
     pub fn disarm(&mut self) {
@@ -226,13 +187,7 @@ mod tests {
     #[test]
     fn run_scope_filters_on_both_labels() {
         let filters = Scope::Run("abc".into()).filters();
-        assert_eq!(
-            filters["label"],
-            vec!["cdc-harness.managed=true", "cdc-harness.run=abc"]
-        );
-        assert_eq!(
-            Scope::All.filters()["label"],
-            vec!["cdc-harness.managed=true"]
-        );
+        assert_eq!(filters["label"], vec!["cdc-harness.managed=true", "cdc-harness.run=abc"]);
+        assert_eq!(Scope::All.filters()["label"], vec!["cdc-harness.managed=true"]);
     }
 }

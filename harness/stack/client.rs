@@ -68,10 +68,7 @@ pub(crate) async fn run(
         })
         .await;
     let logs = handle.log_tail(10_000).await;
-    let remove = RemoveContainerOptionsBuilder::new()
-        .force(true)
-        .v(true)
-        .build();
+    let remove = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
     let removed = run.docker.remove_container(handle.id(), Some(remove)).await;
     let exit_code = match finished {
         Ok(code) => code,

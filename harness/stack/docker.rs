@@ -34,10 +34,7 @@ pub fn connect() -> Result<Docker, StackError> {
 /// A short id unique enough to keep concurrent runs (parallel tests, several users) apart.
 pub fn new_run_id() -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     hasher.write_u128(nanos);
     hasher.write_u32(std::process::id());
     format!("{:08x}", hasher.finish() as u32)
@@ -48,28 +45,19 @@ pub fn new_run_id() -> String {
 pub(crate) fn check_run_id(id: &str) -> Result<String, StackError> {
     let valid = !id.is_empty()
         && id.len() <= 32
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-');
     if valid {
         Ok(id.to_string())
     } else {
-        Err(StackError::setup(
-            "stack",
-            format!("run id {id:?}: use 1 to 32 of a-z, 0-9 and '-'"),
-        ))
+        Err(StackError::setup("stack", format!("run id {id:?}: use 1 to 32 of a-z, 0-9 and '-'")))
     }
 }
 
 /// A random hex password (hex so that it never needs quoting in SQL or URLs).
 pub(crate) fn new_password() -> String {
-    let a = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let b = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
+    let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let b = std::collections::hash_map::RandomState::new().build_hasher().finish();
     format!("{a:016x}{b:016x}")
 }
 
@@ -79,20 +67,13 @@ pub(crate) fn new_password() -> String {
 /// before it starts.
 pub(crate) fn free_port() -> Result<u16, StackError> {
     static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
-    let io = |source| StackError::Io {
-        path: "127.0.0.1:0".into(),
-        source,
-    };
+    let io = |source| StackError::Io { path: "127.0.0.1:0".into(), source };
     // Hold every candidate until one is new, so that the kernel offers a different one each time.
     let mut held = Vec::new();
     for _ in 0..64 {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(io)?;
         let port = listener.local_addr().map_err(io)?.port();
-        if HANDED_OUT
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(port)
-        {
+        if HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner()).insert(port) {
             return Ok(port);
         }
         held.push(listener);
@@ -161,11 +142,7 @@ impl Drop for InFlightGuard {
 
 impl Run {
     pub fn new(id: String) -> Result<Self, StackError> {
-        Ok(Run {
-            id,
-            docker: connect()?,
-            starting: InFlight::default(),
-        })
+        Ok(Run { id, docker: connect()?, starting: InFlight::default() })
     }
 
     pub fn in_flight(&self) -> InFlight {
@@ -245,15 +222,9 @@ impl ContainerSpec {
             .publish
             .iter()
             .map(|(container, host)| {
-                let host_port = if *host == 0 {
-                    String::new()
-                } else {
-                    host.to_string()
-                };
-                let binding = PortBinding {
-                    host_ip: Some("127.0.0.1".into()),
-                    host_port: Some(host_port),
-                };
+                let host_port = if *host == 0 { String::new() } else { host.to_string() };
+                let binding =
+                    PortBinding { host_ip: Some("127.0.0.1".into()), host_port: Some(host_port) };
                 (format!("{container}/tcp"), Some(vec![binding]))
             })
             .collect();

@@ -70,10 +70,7 @@ impl PostgresEndpoint {
 
     /// The JDBC URL Flink uses inside the network (no credentials in it).
     pub fn jdbc_url(&self) -> String {
-        format!(
-            "jdbc:postgresql://{}:{}/{}",
-            self.network_host, self.network_port, self.database
-        )
+        format!("jdbc:postgresql://{}:{}/{}", self.network_host, self.network_port, self.database)
     }
 }
 
@@ -108,10 +105,7 @@ mod tests {
     use super::*;
 
     fn endpoint() -> PostgresEndpoint {
-        let who = |user: &str| Credentials {
-            user: user.into(),
-            password: Secret::new("s3cret"),
-        };
+        let who = |user: &str| Credentials { user: user.into(), password: Secret::new("s3cret") };
         PostgresEndpoint {
             host: "127.0.0.1".into(),
             port: 40001,
@@ -131,10 +125,7 @@ mod tests {
             "postgres://replicator:******@127.0.0.1:40001/harness"
         );
         assert!(pg.host_url(&pg.superuser).contains("s3cret"));
-        assert_eq!(
-            pg.jdbc_url(),
-            "jdbc:postgresql://cdc-abc-postgres:5432/harness"
-        );
+        assert_eq!(pg.jdbc_url(), "jdbc:postgresql://cdc-abc-postgres:5432/harness");
         assert!(!serde_json::to_string(&pg).unwrap().contains("s3cret"));
     }
 }

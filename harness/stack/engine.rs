@@ -24,17 +24,11 @@ pub enum EngineError {
     )]
     PermissionDenied { detail: String },
     #[error("installing {packages} with apt-get failed: {source}")]
-    Install {
-        packages: String,
-        source: CommandError,
-    },
+    Install { packages: String, source: CommandError },
     #[error("dockerd was started but did not answer within {}s ({detail}); its log is {}", DOCKERD_START_TIMEOUT.as_secs(), log.display())]
     StartTimeout { log: PathBuf, detail: String },
     #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    Io { context: String, source: std::io::Error },
 }
 
 enum Probe {
@@ -79,11 +73,8 @@ fn dockerd_running() -> bool {
 }
 
 async fn probe() -> Result<String, Probe> {
-    match docker::output(
-        &["version", "--format", "{{.Server.Version}}"],
-        Duration::from_secs(15),
-    )
-    .await
+    match docker::output(&["version", "--format", "{{.Server.Version}}"], Duration::from_secs(15))
+        .await
     {
         Ok(version) => Ok(version.trim().to_string()),
         Err(CommandError::Failed { output, .. }) if output.contains("permission denied") => {
@@ -92,9 +83,7 @@ async fn probe() -> Result<String, Probe> {
         Err(CommandError::Spawn { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound =>
         {
-            Err(Probe::Down(
-                "the docker command is not installed".to_string(),
-            ))
+            Err(Probe::Down("the docker command is not installed".to_string()))
         }
         Err(err) => Err(Probe::Down(err.to_string())),
     }
@@ -110,9 +99,7 @@ async fn start_dockerd(why: &str) -> Result<(), EngineError> {
         .append(true)
         .open(&log)
         .map_err(io(format!("opening {}", log.display())))?;
-    let err = out
-        .try_clone()
-        .map_err(io(format!("opening {}", log.display())))?;
+    let err = out.try_clone().map_err(io(format!("opening {}", log.display())))?;
     tracing::info!(
         "no Docker engine answers ({why}); starting dockerd in the background, logging to {}",
         log.display()
@@ -144,10 +131,7 @@ async fn wait_for_engine(log: PathBuf) -> Result<(), EngineError> {
             tracing::info!("Docker engine {version} answers");
             Ok(())
         }
-        Err(err) => Err(EngineError::StartTimeout {
-            log,
-            detail: err.into_inner(),
-        }),
+        Err(err) => Err(EngineError::StartTimeout { log, detail: err.into_inner() }),
     }
 }
 
@@ -155,10 +139,7 @@ async fn wait_for_engine(log: PathBuf) -> Result<(), EngineError> {
 pub(crate) async fn apt_install(packages: &[&str]) -> Result<(), EngineError> {
     static UPDATED: OnceCell<()> = OnceCell::const_new();
     let joined = packages.join(" ");
-    let failed = |source| EngineError::Install {
-        packages: joined.clone(),
-        source,
-    };
+    let failed = |source| EngineError::Install { packages: joined.clone(), source };
     UPDATED
         .get_or_try_init(|| async {
             docker::run_program("apt-get", &["update", "-q"], Duration::from_secs(600))
@@ -168,17 +149,9 @@ pub(crate) async fn apt_install(packages: &[&str]) -> Result<(), EngineError> {
         .await
         .map_err(failed)?;
     // apt-get must not ask questions: there is no one to answer them.
-    let mut args = vec![
-        "DEBIAN_FRONTEND=noninteractive",
-        "apt-get",
-        "install",
-        "-y",
-        "-q",
-    ];
+    let mut args = vec!["DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q"];
     args.extend_from_slice(packages);
-    docker::run_program("env", &args, Duration::from_secs(1200))
-        .await
-        .map_err(failed)?;
+    docker::run_program("env", &args, Duration::from_secs(1200)).await.map_err(failed)?;
     tracing::info!("installed {joined} with apt-get");
     Ok(())
 }
@@ -203,9 +176,7 @@ pub(crate) fn is_debian() -> bool {
 /// The program's path on PATH, if it is there.
 pub(crate) fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
 }
 
 #[cfg(test)]

@@ -13,49 +13,25 @@ pub enum StackError {
     #[error("Docker engine: {0}")]
     Docker(Box<DockerError>),
     #[error("could not create the Docker network {network}: {source}")]
-    Network {
-        network: String,
-        source: Box<DockerError>,
-    },
+    Network { network: String, source: Box<DockerError> },
     #[error("{service}: could not start a container from {image}: {source}")]
-    Create {
-        service: String,
-        image: String,
-        source: Box<TestcontainersError>,
-    },
+    Create { service: String, image: String, source: Box<TestcontainersError> },
     #[error("{service}: {source}")]
-    Container {
-        service: String,
-        source: Box<TestcontainersError>,
-    },
+    Container { service: String, source: Box<TestcontainersError> },
     #[error("{service} exited with code {code}; last log lines:\n{tail}")]
-    Exited {
-        service: String,
-        code: i64,
-        tail: String,
-    },
+    Exited { service: String, code: i64, tail: String },
     #[error("{service} not ready after {:.0}s: {last}", waited.as_secs_f64())]
-    NotReady {
-        service: String,
-        waited: Duration,
-        last: String,
-    },
+    NotReady { service: String, waited: Duration, last: String },
     #[error("{service}: {message}")]
     Setup { service: String, message: String },
     #[error("could not create topic {topic}: {message}")]
     Topic { topic: String, message: String },
     #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("interrupted (Ctrl-C)")]
     Interrupted,
     #[error("{cause}\n  container logs: {}", logs.display())]
-    WithLogs {
-        cause: Box<StackError>,
-        logs: PathBuf,
-    },
+    WithLogs { cause: Box<StackError>, logs: PathBuf },
 }
 
 // The large foreign errors are boxed so that `Result<_, StackError>` stays small.
@@ -86,9 +62,6 @@ impl StackError {
     }
 
     pub(crate) fn setup(service: &str, message: impl std::fmt::Display) -> Self {
-        StackError::Setup {
-            service: service.to_string(),
-            message: message.to_string(),
-        }
+        StackError::Setup { service: service.to_string(), message: message.to_string() }
     }
 }

@@ -55,10 +55,7 @@ fn properties(jobmanager: &str, shape: ClusterShape) -> String {
         format!("rest.address: {jobmanager}"),
         "rest.bind-address: 0.0.0.0".into(),
         format!("rest.port: {REST_PORT}"),
-        format!(
-            "taskmanager.numberOfTaskSlots: {}",
-            shape.slots_per_taskmanager
-        ),
+        format!("taskmanager.numberOfTaskSlots: {}", shape.slots_per_taskmanager),
         "parallelism.default: 1".into(),
         "jobmanager.memory.process.size: 1024m".into(),
         "taskmanager.memory.process.size: 1280m".into(),
@@ -123,9 +120,7 @@ pub(crate) async fn start(
     let (taskmanagers, gateway) = futures::try_join!(taskmanagers, gateway)?;
 
     let rest_url = format!("http://127.0.0.1:{rest_port}");
-    let gateway_url = gateway
-        .as_ref()
-        .map(|_| format!("http://127.0.0.1:{gateway_port}"));
+    let gateway_url = gateway.as_ref().map(|_| format!("http://127.0.0.1:{gateway_port}"));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -134,10 +129,7 @@ pub(crate) async fn start(
     let cluster_ready = async {
         let mut watched = vec![&jobmanager];
         watched.extend(taskmanagers.iter());
-        until_ready(JOBMANAGER, &[&jobmanager], timeout, || {
-            overview(&http, &rest_url)
-        })
-        .await?;
+        until_ready(JOBMANAGER, &[&jobmanager], timeout, || overview(&http, &rest_url)).await?;
         progress.ready(JOBMANAGER, requested);
         wait_taskmanagers(&http, &rest_url, &watched, shape, timeout).await?;
         progress.ready(TASKMANAGERS, requested);
@@ -146,10 +138,7 @@ pub(crate) async fn start(
     let gateway_ready = async {
         if let (Some(gw), Some(url)) = (&gateway, &gateway_url) {
             let info = format!("{url}/v1/info");
-            until_ready(GATEWAY, &[gw, &jobmanager], timeout, || {
-                get_json(&http, &info)
-            })
-            .await?;
+            until_ready(GATEWAY, &[gw, &jobmanager], timeout, || get_json(&http, &info)).await?;
             progress.ready(GATEWAY, requested);
         }
         Ok::<_, StackError>(())
@@ -168,14 +157,7 @@ pub(crate) async fn start(
         taskmanagers: shape.taskmanagers,
         task_slots: shape.taskmanagers * shape.slots_per_taskmanager,
     };
-    Ok((
-        Cluster {
-            jobmanager,
-            taskmanagers,
-            gateway,
-        },
-        endpoint,
-    ))
+    Ok((Cluster { jobmanager, taskmanagers, gateway }, endpoint))
 }
 
 /// Ready when `/overview` shows every TaskManager and a free slot; fails at once if the
@@ -189,12 +171,8 @@ pub(crate) async fn wait_taskmanagers(
 ) -> Result<(), StackError> {
     until_ready(TASKMANAGERS, watched, timeout, || async {
         let overview = overview(http, rest_url).await?;
-        let field = |name: &str| {
-            overview
-                .get(name)
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0)
-        };
+        let field =
+            |name: &str| overview.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0);
         let (registered, free) = (field("taskmanagers"), field("slots-available"));
         if registered >= u64::from(shape.taskmanagers) && free > 0 {
             Ok(())
@@ -213,11 +191,7 @@ async fn overview(http: &reqwest::Client, rest_url: &str) -> Result<serde_json::
 }
 
 async fn get_json(http: &reqwest::Client, url: &str) -> Result<serde_json::Value, String> {
-    let response = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("GET {url}: {e}"))?;
+    let response = http.get(url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("GET {url}: HTTP {status}"));
@@ -233,10 +207,7 @@ mod tests {
     fn properties_have_no_spaces_inside_values() {
         let props = properties(
             "cdc-x-flink-jobmanager",
-            ClusterShape {
-                taskmanagers: 2,
-                slots_per_taskmanager: 4,
-            },
+            ClusterShape { taskmanagers: 2, slots_per_taskmanager: 4 },
         );
         for line in props.lines() {
             let (_, value) = line.split_once(": ").expect("key: value");

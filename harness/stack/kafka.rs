@@ -51,11 +51,7 @@ pub(crate) async fn start(
             (handle, format!("{ip}:{PORT}"))
         }
     };
-    let endpoint = KafkaEndpoint {
-        flavour,
-        bootstrap_host,
-        bootstrap_network,
-    };
+    let endpoint = KafkaEndpoint { flavour, bootstrap_host, bootstrap_network };
     wait_ready(&handle, &endpoint, timeout).await?;
     progress.ready(SERVICE, requested);
     Ok((handle, endpoint))
@@ -136,17 +132,12 @@ pub(crate) async fn create_topic(
     topic: &str,
     partitions: i32,
 ) -> Result<(), StackError> {
-    let error = |message: String| StackError::Topic {
-        topic: topic.to_string(),
-        message,
-    };
+    let error = |message: String| StackError::Topic { topic: topic.to_string(), message };
     let admin = admin_client(&endpoint.bootstrap_host).map_err(error)?;
     let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    let results = admin
-        .create_topics([&new_topic], &options)
-        .await
-        .map_err(|e| error(e.to_string()))?;
+    let results =
+        admin.create_topics([&new_topic], &options).await.map_err(|e| error(e.to_string()))?;
     for result in results {
         result.map_err(|(_, code)| error(code.to_string()))?;
     }

@@ -14,11 +14,7 @@ async fn read(
     id: &str,
     tail: &str,
 ) -> Result<String, testcontainers::bollard::errors::Error> {
-    let options = LogsOptionsBuilder::new()
-        .stdout(true)
-        .stderr(true)
-        .tail(tail)
-        .build();
+    let options = LogsOptionsBuilder::new().stdout(true).stderr(true).tail(tail).build();
     let mut stream = docker.logs(id, Some(options));
     let mut text = String::new();
     while let Some(chunk) = stream.next().await {
@@ -32,10 +28,7 @@ pub(crate) async fn tail(
     id: &str,
     lines: usize,
 ) -> Result<String, testcontainers::bollard::errors::Error> {
-    Ok(read(docker, id, &lines.to_string())
-        .await?
-        .trim_end()
-        .to_string())
+    Ok(read(docker, id, &lines.to_string()).await?.trim_end().to_string())
 }
 
 /// Writes the log of every container of `run_id` (running or not) into `<dir>/logs/`.

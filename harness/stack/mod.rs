@@ -74,10 +74,7 @@ impl Default for StackConfig {
             source: ImageSource::Auto,
             flink: FlinkVersion::V2_0,
             images: None,
-            shape: ClusterShape {
-                taskmanagers: 1,
-                slots_per_taskmanager: 4,
-            },
+            shape: ClusterShape { taskmanagers: 1, slots_per_taskmanager: 4 },
             keep: false,
             progress: false,
             ready_timeout: Duration::from_secs(180),
@@ -111,10 +108,7 @@ impl Stack {
     /// saved under `<artefacts>/logs/` and the run's containers are removed (unless `keep`).
     pub async fn start(config: StackConfig) -> Result<Stack, StackError> {
         if config.shape.taskmanagers == 0 || config.shape.slots_per_taskmanager == 0 {
-            return Err(StackError::setup(
-                "flink",
-                "needs at least one TaskManager with one slot",
-            ));
+            return Err(StackError::setup("flink", "needs at least one TaskManager with one slot"));
         }
         let id = match config.run_id.clone() {
             Some(id) => docker::check_run_id(&id)?,
@@ -159,10 +153,7 @@ impl Stack {
                 }
                 guard.disarm();
                 Err(match saved {
-                    Ok(logs) => StackError::WithLogs {
-                        cause: Box::new(cause),
-                        logs,
-                    },
+                    Ok(logs) => StackError::WithLogs { cause: Box::new(cause), logs },
                     Err(e) => {
                         tracing::warn!("could not save the container logs: {e}");
                         cause
@@ -274,10 +265,7 @@ impl Stack {
     pub async fn save_logs(&self) -> Result<PathBuf, StackError> {
         logs::save_run_logs(&self.run.docker, &self.run.id, &self.artefacts)
             .await
-            .map_err(|source| StackError::Io {
-                path: self.artefacts.join("logs"),
-                source,
-            })
+            .map_err(|source| StackError::Io { path: self.artefacts.join("logs"), source })
     }
 
     /// Removes the run's containers and network, reporting what went wrong.
@@ -363,14 +351,7 @@ async fn start_services(
     }
     .await;
     match started {
-        Ok((postgres, kafka, flink)) => Ok((
-            Parts {
-                postgres,
-                kafka,
-                flink,
-            },
-            progress,
-        )),
+        Ok((postgres, kafka, flink)) => Ok((Parts { postgres, kafka, flink }, progress)),
         Err(e) => {
             progress.finish();
             Err(e)

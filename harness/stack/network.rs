@@ -14,12 +14,9 @@ pub(crate) async fn create(run: &Run) -> Result<(), StackError> {
         labels: Some(run.labels()),
         ..Default::default()
     };
-    run.docker
-        .create_network(request)
-        .await
-        .map_err(|source| StackError::Network {
-            network: run.network(),
-            source: Box::new(source),
-        })?;
+    run.docker.create_network(request).await.map_err(|source| StackError::Network {
+        network: run.network(),
+        source: Box::new(source),
+    })?;
     Ok(())
 }

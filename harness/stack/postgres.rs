@@ -18,11 +18,7 @@ pub const REPLICATION_USER: &str = "replicator";
 
 /// Server settings: logical decoding, and room for the slots and senders of concurrent
 /// scenarios plus the slot lab's leaked-slot experiments.
-const SETTINGS: [&str; 3] = [
-    "wal_level=logical",
-    "max_replication_slots=20",
-    "max_wal_senders=20",
-];
+const SETTINGS: [&str; 3] = ["wal_level=logical", "max_replication_slots=20", "max_wal_senders=20"];
 
 pub(crate) async fn start(
     run: &Run,
@@ -83,10 +79,7 @@ pub(crate) async fn wait_ready(
             .await
             .map_err(|e| e.to_string())?;
         tokio::spawn(connection);
-        client
-            .simple_query("SELECT 1")
-            .await
-            .map_err(|e| e.to_string())?;
+        client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
         Ok(client)
     })
     .await
@@ -108,9 +101,6 @@ async fn create_replication_role(
         db = endpoint.database,
     );
     client.batch_execute(&sql).await.map_err(|e| {
-        StackError::setup(
-            SERVICE,
-            format!("creating the replication role {}: {e}", role.user),
-        )
+        StackError::setup(SERVICE, format!("creating the replication role {}: {e}", role.user))
     })
 }

@@ -42,20 +42,13 @@ pub(crate) struct Progress {
 
 impl Progress {
     pub fn new(awaited: Vec<String>, visible: bool) -> Self {
-        let bar = if visible {
-            ProgressBar::new_spinner()
-        } else {
-            ProgressBar::hidden()
-        };
+        let bar = if visible { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
         bar.set_style(
             ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").expect("valid template"),
         );
         bar.enable_steady_tick(Duration::from_millis(120));
-        let progress = Progress {
-            started: Instant::now(),
-            bar,
-            state: Mutex::new((awaited, Vec::new())),
-        };
+        let progress =
+            Progress { started: Instant::now(), bar, state: Mutex::new((awaited, Vec::new())) };
         progress.redraw();
         progress
     }
@@ -71,8 +64,7 @@ impl Progress {
             own: own_start.elapsed(),
             at: self.started.elapsed(),
         };
-        self.bar
-            .suspend(|| tracing::info!(service, own = ?ready.own, at = ?ready.at, "ready"));
+        self.bar.suspend(|| tracing::info!(service, own = ?ready.own, at = ?ready.at, "ready"));
         {
             let mut state = self.state.lock().expect("progress lock");
             state.0.retain(|s| s != service);
@@ -83,8 +75,7 @@ impl Progress {
 
     fn redraw(&self) {
         let state = self.state.lock().expect("progress lock");
-        self.bar
-            .set_message(format!("waiting for {}", state.0.join(", ")));
+        self.bar.set_message(format!("waiting for {}", state.0.join(", ")));
     }
 
     pub fn finish(self) -> Vec<ServiceReady> {

@@ -44,20 +44,14 @@ where
         Ok(value) => Ok(value),
         Err(RetryError::Fatal { error, .. }) => Err(error),
         Err(RetryError::TimedOut { last, elapsed, .. }) => Err(match last {
-            StackError::NotReady { service, last, .. } => StackError::NotReady {
-                service,
-                waited: elapsed,
-                last,
-            },
+            StackError::NotReady { service, last, .. } => {
+                StackError::NotReady { service, waited: elapsed, last }
+            }
             other => other,
         }),
     }
 }
 
 fn not_yet_error(service: &str, last: String) -> StackError {
-    StackError::NotReady {
-        service: service.to_string(),
-        waited: Duration::ZERO,
-        last,
-    }
+    StackError::NotReady { service: service.to_string(), waited: Duration::ZERO, last }
 }

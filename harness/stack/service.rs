@@ -38,12 +38,7 @@ impl ServiceHandle {
         container: ContainerAsync<GenericImage>,
         docker: Docker,
     ) -> Self {
-        ServiceHandle {
-            service,
-            name,
-            container: ManuallyDrop::new(container),
-            docker,
-        }
+        ServiceHandle { service, name, container: ManuallyDrop::new(container), docker }
     }
 
     /// The service name: `postgres`, `kafka`, `flink-jobmanager`, `flink-taskmanager-1`, ...
@@ -100,21 +95,13 @@ impl ServiceHandle {
 
     /// Restarts the container (SIGTERM, then SIGKILL after `grace_seconds`).
     pub async fn restart(&self, grace_seconds: i32) -> Result<(), StackError> {
-        let options = RestartContainerOptionsBuilder::new()
-            .t(grace_seconds)
-            .build();
-        self.docker
-            .restart_container(self.id(), Some(options))
-            .await
-            .map_err(StackError::from)
+        let options = RestartContainerOptionsBuilder::new().t(grace_seconds).build();
+        self.docker.restart_container(self.id(), Some(options)).await.map_err(StackError::from)
     }
 
     /// Stops the container (kept, can be started again).
     pub async fn stop(&self, grace_seconds: i32) -> Result<(), StackError> {
-        self.container
-            .stop_with_timeout(Some(grace_seconds))
-            .await
-            .map_err(|e| self.error(e))
+        self.container.stop_with_timeout(Some(grace_seconds)).await.map_err(|e| self.error(e))
     }
 
     pub async fn start(&self) -> Result<(), StackError> {
@@ -146,9 +133,6 @@ impl ServiceHandle {
     }
 
     fn error(&self, source: testcontainers::TestcontainersError) -> StackError {
-        StackError::Container {
-            service: self.service.clone(),
-            source: Box::new(source),
-        }
+        StackError::Container { service: self.service.clone(), source: Box::new(source) }
     }
 }

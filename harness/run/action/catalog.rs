@@ -40,15 +40,7 @@ pub async fn read(pg: &PgClient, table: &TableName) -> Result<Option<PgTable>, S
         if row.get::<_, bool>(3) {
             primary_key.push(name.clone());
         }
-        columns.push(PgColumn {
-            name,
-            pg_type: row.get(1),
-            not_null: row.get(2),
-            offset: 0,
-        });
+        columns.push(PgColumn { name, pg_type: row.get(1), not_null: row.get(2), offset: 0 });
     }
-    Ok(Some(PgTable {
-        columns,
-        primary_key,
-    }))
+    Ok(Some(PgTable { columns, primary_key }))
 }

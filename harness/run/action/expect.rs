@@ -17,9 +17,7 @@ pub async fn check_all(
         .map_err(|e| ScenarioFailure::error(Phase::Expect, e.to_string()))?;
     for (i, expectation) in planned.expectations.iter().enumerate() {
         if i > 0 {
-            reader
-                .rewind()
-                .map_err(|e| ScenarioFailure::error(Phase::Expect, e.to_string()))?;
+            reader.rewind().map_err(|e| ScenarioFailure::error(Phase::Expect, e.to_string()))?;
         }
         let verdict = verify(&mut reader, planned.format, expectation)
             .await

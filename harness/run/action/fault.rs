@@ -6,8 +6,8 @@ use crate::postgres::{drop_slot, find_slot, Dropped, PgClient, PgError};
 use crate::report::Phase;
 use crate::retry::{Attempt, Retry};
 use crate::run::context::ScenarioContext;
-use crate::run::Suite;
 use crate::run::ScenarioFailure;
+use crate::run::Suite;
 use crate::scenario::Fault;
 use crate::stack::{ServiceHandle, StackError};
 use std::time::Duration;
@@ -53,7 +53,9 @@ pub async fn run(
         }
         Fault::PauseBroker => stack.kafka().pause().await.map_err(stack_failure),
         Fault::UnpauseBroker => stack.kafka().unpause().await.map_err(stack_failure),
-        Fault::GenerateWal { bytes } => generate_wal(cx.db(), bytes).await.map(drop).map_err(pg_failure),
+        Fault::GenerateWal { bytes } => {
+            generate_wal(cx.db(), bytes).await.map(drop).map_err(pg_failure)
+        }
     }
 }
 
@@ -114,10 +116,9 @@ async fn terminate_and_wait(
     pid: i32,
     timeout: Duration,
 ) -> Result<(), ScenarioFailure> {
-    pg.raw()
-        .execute("SELECT pg_terminate_backend($1)", &[&pid])
-        .await
-        .map_err(|e| pg_failure(pg.error(format!("terminating process {pid} of slot `{slot}`"), e)))?;
+    pg.raw().execute("SELECT pg_terminate_backend($1)", &[&pid]).await.map_err(|e| {
+        pg_failure(pg.error(format!("terminating process {pid} of slot `{slot}`"), e))
+    })?;
     Retry::with_timeout(timeout)
         .run(|| async {
             match find_slot(pg, slot).await {
@@ -155,20 +156,19 @@ async fn occupy_slot(
     );
     // pgoutput refuses to stream without these; the scenario's publication is the one it reads.
     if info.plugin.as_deref() == Some("pgoutput") {
-        command.push_str(&format!(
-            " -o proto_version=1 -o publication_names='{}'",
-            names.publication
-        ));
+        command
+            .push_str(&format!(" -o proto_version=1 -o publication_names='{}'", names.publication));
     }
     let shell = format!("nohup {command} >{log} 2>&1 &");
     let postgres = suite.stack.postgres();
-    postgres
-        .container()
-        .exec(ExecCommand::new(["sh", "-c", shell.as_str()]))
-        .await
-        .map_err(|e| {
-            ScenarioFailure::error(Phase::Steps, format!("occupy-slot: starting pg_recvlogical: {e}"))
-        })?;
+    postgres.container().exec(ExecCommand::new(["sh", "-c", shell.as_str()])).await.map_err(
+        |e| {
+            ScenarioFailure::error(
+                Phase::Steps,
+                format!("occupy-slot: starting pg_recvlogical: {e}"),
+            )
+        },
+    )?;
     let pg = cx.db();
     let held = Retry::with_timeout(timeout)
         .run(|| async {
@@ -191,7 +191,10 @@ async fn occupy_slot(
 }
 
 /// Ends what `occupy-slot` started; waits until the slot is inactive.
-async fn release_slot(cx: &mut ScenarioContext<'_>, timeout: Duration) -> Result<(), ScenarioFailure> {
+async fn release_slot(
+    cx: &mut ScenarioContext<'_>,
+    timeout: Duration,
+) -> Result<(), ScenarioFailure> {
     let slot = slot_name(cx, None);
     if !cx.occupied.contains(&slot) {
         return Err(ScenarioFailure::failed(

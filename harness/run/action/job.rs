@@ -23,17 +23,10 @@ pub async fn start(
     let job_id = submitted.job_id.clone();
     tracing::info!(scenario = %cx.scenario().name, job = %job_id, "submitted ({:?})", submitted.mode);
     cx.job = Some(Job { submitted, bounded });
-    let target = if bounded {
-        JobState::Finished
-    } else {
-        JobState::Running
-    };
+    let target = if bounded { JobState::Finished } else { JobState::Running };
     let timeout = cx.scenario().timeouts.job;
     let reached = clock
-        .time(
-            Phase::JobRunning,
-            suite.jobmanager.wait_for_state(&job_id, &[target], timeout),
-        )
+        .time(Phase::JobRunning, suite.jobmanager.wait_for_state(&job_id, &[target], timeout))
         .await;
     match reached {
         Ok(_) => Ok(()),
@@ -43,17 +36,11 @@ pub async fn start(
 
 /// The job's own exception is the root cause; its stack trace goes to the artefacts.
 fn job_failure(cx: &mut ScenarioContext<'_>, e: &FlinkError) -> ScenarioFailure {
-    if let FlinkError::Job {
-        exception: Some(exception),
-        ..
-    } = e
-    {
+    if let FlinkError::Job { exception: Some(exception), .. } = e {
         cx.save(ArtefactKind::FlinkExceptions, &exception.stacktrace);
         // The summary shows the innermost cause; the whole trace is in flink-exceptions.txt.
         let trace = &exception.stacktrace;
-        let innermost = trace
-            .rfind("Caused by:")
-            .map_or(trace.as_str(), |at| &trace[at..]);
+        let innermost = trace.rfind("Caused by:").map_or(trace.as_str(), |at| &trace[at..]);
         let shown: Vec<&str> = innermost.lines().take(12).collect();
         return ScenarioFailure::error(Phase::JobRunning, e.to_string())
             .with_details(shown.join("\n"));
@@ -75,11 +62,7 @@ pub async fn cancel(
         return Ok(());
     }
     suite.jobmanager.cancel(&id).await.map_err(fail)?;
-    match suite
-        .jobmanager
-        .wait_for_state(&id, &[JobState::Canceled], timeout)
-        .await
-    {
+    match suite.jobmanager.wait_for_state(&id, &[JobState::Canceled], timeout).await {
         Ok(_) | Err(FlinkError::Job { .. }) => Ok(()),
         Err(e) => Err(fail(e)),
     }

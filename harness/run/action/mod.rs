@@ -61,10 +61,7 @@ pub async fn run_step(
         }
         Err(_) => Err(ScenarioFailure::error(
             Phase::Steps,
-            format!(
-                "{label}: did not finish within {}",
-                crate::scenario::format_duration(bound)
-            ),
+            format!("{label}: did not finish within {}", crate::scenario::format_duration(bound)),
         )),
     }
 }

@@ -20,14 +20,8 @@ pub async fn run(
     let mut cleanup = Cleanup::default();
     let created = create_database(&admin, &names.database, &mut cleanup).await;
     // From here on, teardown drops what `cleanup` holds, whatever happens next.
-    cx.pg = Some(Pg {
-        admin,
-        db: None,
-        cleanup,
-    });
-    let db = PgClient::connect(&created.map_err(|e| fail(&e))?)
-        .await
-        .map_err(|e| fail(&e))?;
+    cx.pg = Some(Pg { admin, db: None, cleanup });
+    let db = PgClient::connect(&created.map_err(|e| fail(&e))?).await.map_err(|e| fail(&e))?;
     if let Some(pg) = cx.pg.as_mut() {
         pg.db = Some(db);
     }
@@ -67,10 +61,8 @@ async fn publish(
     let outcome = match &cx.scenario().source {
         Source::Structured(s) => create_publication(cx.db(), name, &[&s.table.to_string()]).await,
         Source::Verbatim(_) => {
-            let sql = format!(
-                "CREATE PUBLICATION {} FOR ALL TABLES",
-                crate::postgres::quote_ident(name)
-            );
+            let sql =
+                format!("CREATE PUBLICATION {} FOR ALL TABLES", crate::postgres::quote_ident(name));
             run_script(cx.db(), &sql).await.map(drop)
         }
     };

@@ -25,9 +25,7 @@ pub async fn verify(
             let slot = &slot;
             let baseline = &baseline;
             async move {
-                let found = find_slot(pg, slot)
-                    .await
-                    .map_err(|e| Attempt::Fatal(e.to_string()))?;
+                let found = find_slot(pg, slot).await.map_err(|e| Attempt::Fatal(e.to_string()))?;
                 if baseline.get().is_none() && check.confirmed_flush_advances {
                     let flushed = found.as_ref().and_then(|s| s.confirmed_flush_lsn.as_deref());
                     baseline.set(Some(flushed.and_then(parse_lsn).unwrap_or(0)));

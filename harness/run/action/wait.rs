@@ -13,9 +13,7 @@ pub async fn until(
     query: &EmbeddedSql,
     timeout: Duration,
 ) -> Result<(), ScenarioFailure> {
-    wait_until(cx.db(), &query.text, Retry::with_timeout(timeout))
-        .await
-        .map_err(|e| {
-            ScenarioFailure::postgres(Phase::Steps, &e, Some((&cx.scenario().file, query)))
-        })
+    wait_until(cx.db(), &query.text, Retry::with_timeout(timeout)).await.map_err(|e| {
+        ScenarioFailure::postgres(Phase::Steps, &e, Some((&cx.scenario().file, query)))
+    })
 }

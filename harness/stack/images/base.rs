@@ -20,10 +20,8 @@ pub async fn make(
     match build::pull_if_reachable(DEBIAN_PULL, REGISTRY_ANSWER, progress).await {
         Ok(()) => {
             // A FROM-only build: the pulled image, tagged and labelled as the harness's base.
-            let files = vec![(
-                "Dockerfile".to_string(),
-                format!("FROM {DEBIAN_PULL}\n").into_bytes(),
-            )];
+            let files =
+                vec![("Dockerfile".to_string(), format!("FROM {DEBIAN_PULL}\n").into_bytes())];
             let context = build::write_context(base, &files).await?;
             let result = build::docker_build(base, &context, options, progress).await;
             let _ = tokio::fs::remove_dir_all(&context).await;
@@ -40,10 +38,7 @@ pub async fn make(
 
 async fn debootstrap(base: &Build, progress: &Progress) -> Result<(), ImageError> {
     let image = base.image().to_string();
-    let fail = |detail: String| ImageError::Base {
-        image: image.clone(),
-        detail,
-    };
+    let fail = |detail: String| ImageError::Base { image: image.clone(), detail };
     if !is_root() {
         return Err(fail(format!(
             "no registry answers and debootstrap needs root; run once as root (e.g. `sudo \
@@ -52,22 +47,16 @@ async fn debootstrap(base: &Build, progress: &Progress) -> Result<(), ImageError
     }
     if find_program("debootstrap").is_none() {
         if !is_debian() {
-            return Err(fail(
-                "debootstrap is not installed and this is not Debian".to_string(),
-            ));
+            return Err(fail("debootstrap is not installed and this is not Debian".to_string()));
         }
         tracing::info!("debootstrap is missing; installing it with apt-get");
         apt_install(&["debootstrap"]).await?;
     }
 
-    let root = cache_dir()
-        .join("build")
-        .join(format!("debootstrap-{}", std::process::id()));
+    let root = cache_dir().join("build").join(format!("debootstrap-{}", std::process::id()));
     let _ = tokio::fs::remove_dir_all(&root).await;
     let root_arg = root.to_string_lossy().into_owned();
-    progress.log(format!(
-        "{image}: debootstrap --variant=minbase {DEBIAN_SUITE} (about a minute)"
-    ));
+    progress.log(format!("{image}: debootstrap --variant=minbase {DEBIAN_SUITE} (about a minute)"));
     let result = async {
         docker::stream(
             "debootstrap",
@@ -93,12 +82,7 @@ async fn debootstrap(base: &Build, progress: &Progress) -> Result<(), ImageError
             args.push("--change".into());
             args.push(format!("LABEL {label}"));
         }
-        args.extend([
-            "--change".into(),
-            r#"CMD ["bash"]"#.into(),
-            "-".into(),
-            image.clone(),
-        ]);
+        args.extend(["--change".into(), r#"CMD ["bash"]"#.into(), "-".into(), image.clone()]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         docker::stream("bash", &args, None, DEBOOTSTRAP_TIMEOUT, |_| {})
             .await
@@ -115,12 +99,7 @@ async fn clear_files(dir: &std::path::Path) {
         return;
     };
     while let Ok(Some(entry)) = entries.next_entry().await {
-        if entry
-            .file_type()
-            .await
-            .map(|t| t.is_file())
-            .unwrap_or(false)
-        {
+        if entry.file_type().await.map(|t| t.is_file()).unwrap_or(false) {
             let _ = tokio::fs::remove_file(entry.path()).await;
         }
     }

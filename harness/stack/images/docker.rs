@@ -16,19 +16,11 @@ const TAIL_LINES: usize = 40;
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error("cannot run `{command}`: {source}")]
-    Spawn {
-        command: String,
-        source: std::io::Error,
-    },
+    Spawn { command: String, source: std::io::Error },
     #[error("`{command}` did not finish within {}s", timeout.as_secs())]
     Timeout { command: String, timeout: Duration },
     #[error("`{command}` failed ({status}): {output}")]
-    Failed {
-        command: String,
-        status: ExitStatus,
-        output: String,
-        step: Option<String>,
-    },
+    Failed { command: String, status: ExitStatus, output: String, step: Option<String> },
 }
 
 impl CommandError {
@@ -72,16 +64,12 @@ pub async fn run_program(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|source| CommandError::Spawn {
-            command: command.clone(),
-            source,
-        })?;
+        .map_err(|source| CommandError::Spawn { command: command.clone(), source })?;
     let out = match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Err(_) => return Err(CommandError::Timeout { command, timeout }),
-        Ok(result) => result.map_err(|source| CommandError::Spawn {
-            command: command.clone(),
-            source,
-        })?,
+        Ok(result) => {
+            result.map_err(|source| CommandError::Spawn { command: command.clone(), source })?
+        }
     };
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -90,22 +78,14 @@ pub async fn run_program(
         if text.is_empty() {
             text = String::from_utf8_lossy(&out.stdout).trim().to_string();
         }
-        Err(CommandError::Failed {
-            command,
-            status: out.status,
-            output: text,
-            step: None,
-        })
+        Err(CommandError::Failed { command, status: out.status, output: text, step: None })
     }
 }
 
 /// Whether the engine has this image.
 pub async fn image_exists(reference: &str) -> Result<bool, CommandError> {
-    match output(
-        &["image", "inspect", "--format", "{{.Id}}", reference],
-        Duration::from_secs(30),
-    )
-    .await
+    match output(&["image", "inspect", "--format", "{{.Id}}", reference], Duration::from_secs(30))
+        .await
     {
         Ok(_) => Ok(true),
         Err(CommandError::Failed { output, .. }) if output.contains("No such image") => Ok(false),
@@ -115,11 +95,7 @@ pub async fn image_exists(reference: &str) -> Result<bool, CommandError> {
 
 /// The engine's CPU architecture as Docker names it (`amd64`, `arm64`).
 pub async fn engine_arch() -> Result<String, CommandError> {
-    let out = output(
-        &["version", "--format", "{{.Server.Arch}}"],
-        Duration::from_secs(20),
-    )
-    .await?;
+    let out = output(&["version", "--format", "{{.Server.Arch}}"], Duration::from_secs(20)).await?;
     Ok(out.trim().to_string())
 }
 
@@ -158,10 +134,8 @@ pub async fn stream(
     if let Some(dir) = dir {
         cmd.current_dir(dir);
     }
-    let mut child = cmd.spawn().map_err(|source| CommandError::Spawn {
-        command: command.clone(),
-        source,
-    })?;
+    let mut child =
+        cmd.spawn().map_err(|source| CommandError::Spawn { command: command.clone(), source })?;
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     forward_lines(child.stdout.take(), tx.clone());
     forward_lines(child.stderr.take(), tx);
@@ -183,21 +157,15 @@ pub async fn stream(
     };
     let status = match tokio::time::timeout(timeout, work).await {
         Err(_) => return Err(CommandError::Timeout { command, timeout }),
-        Ok(status) => status.map_err(|source| CommandError::Spawn {
-            command: command.clone(),
-            source,
-        })?,
+        Ok(status) => {
+            status.map_err(|source| CommandError::Spawn { command: command.clone(), source })?
+        }
     };
     if status.success() {
         Ok(())
     } else {
         let output = tail.into_iter().collect::<Vec<_>>().join("\n");
-        Err(CommandError::Failed {
-            command,
-            status,
-            output,
-            step,
-        })
+        Err(CommandError::Failed { command, status, output, step })
     }
 }
 
@@ -234,23 +202,15 @@ pub async fn list_labelled(label: &str) -> Result<Vec<ListedImage>, CommandError
         Duration::from_secs(30),
     )
     .await?;
-    Ok(out
-        .lines()
-        .filter_map(|line| serde_json::from_str(line).ok())
-        .collect())
+    Ok(out.lines().filter_map(|line| serde_json::from_str(line).ok()).collect())
 }
 
 /// The images a reference names (none when absent).
 pub async fn list_reference(reference: &str) -> Result<Vec<ListedImage>, CommandError> {
-    let out = output(
-        &["image", "ls", "--format", "{{json .}}", reference],
-        Duration::from_secs(30),
-    )
-    .await?;
-    Ok(out
-        .lines()
-        .filter_map(|line| serde_json::from_str(line).ok())
-        .collect())
+    let out =
+        output(&["image", "ls", "--format", "{{json .}}", reference], Duration::from_secs(30))
+            .await?;
+    Ok(out.lines().filter_map(|line| serde_json::from_str(line).ok()).collect())
 }
 
 #[cfg(test)]
@@ -269,10 +229,7 @@ mod tests {
         );
         assert_eq!(build_step("#1 [internal] load build definition"), None);
         assert_eq!(build_step(" ---> Running in 57da93fe9f94"), None);
-        assert_eq!(
-            build_step("#7 0.312 Get:1 http://x bookworm InRelease"),
-            None
-        );
+        assert_eq!(build_step("#7 0.312 Get:1 http://x bookworm InRelease"), None);
     }
 
     #[test]
@@ -300,9 +257,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_command_times_out() {
-        let err = run_program("sleep", &["5"], Duration::from_millis(100))
-            .await
-            .unwrap_err();
+        let err = run_program("sleep", &["5"], Duration::from_millis(100)).await.unwrap_err();
         assert!(matches!(err, CommandError::Timeout { .. }), "{err}");
     }
 }

@@ -15,11 +15,7 @@ pub async fn acquire(path: &Path) -> std::io::Result<BuildLock> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
+    let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
     match file.try_lock() {
         Ok(()) => return Ok(BuildLock { _file: file }),
         Err(TryLockError::WouldBlock) => {}
@@ -51,15 +47,9 @@ mod tests {
             async move { acquire(&path).await.unwrap() }
         });
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert!(
-            !waiter.is_finished(),
-            "the lock is held, so the second taker must wait"
-        );
+        assert!(!waiter.is_finished(), "the lock is held, so the second taker must wait");
         drop(first);
-        let second = tokio::time::timeout(Duration::from_secs(5), waiter)
-            .await
-            .unwrap()
-            .unwrap();
+        let second = tokio::time::timeout(Duration::from_secs(5), waiter).await.unwrap().unwrap();
         drop(second);
         std::fs::remove_dir_all(dir).unwrap();
     }
