@@ -224,13 +224,15 @@ async fn ready_table_passes_and_each_broken_condition_is_named_with_its_fix() {
         ),
         "{fix}"
     );
-    // A publication covering it under another name: point the connector at it.
+    // A publication covering it under another name: point the connector at it (the role
+    // cannot create the one asked for, and the connector would try).
     let (message, fix) = line(
         &preflight(&repl, &request("public.ready", None, None)).await.unwrap(),
         CheckName::Publication,
-        Status::Warn,
+        Status::Fail,
     );
     assert!(message.contains(&names.publication), "{message}");
+    assert!(message.contains("cannot create it"), "{message}");
     assert!(fix.starts_with(&format!("'debezium.publication.name' = '{}'", names.publication)));
 
     assert_eq!(snapshot(&admin, &db).await, before, "preflight changed the database");

@@ -9,9 +9,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// scenarios/*.toml and scenarios/known-bugs/*.toml.
 fn shipped_scenarios() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .expect("scenarios/ exists")
+    let mut paths: Vec<PathBuf> = ["scenarios", "scenarios/known-bugs"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root().join(dir)).expect("the folder exists"))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
@@ -19,9 +21,12 @@ fn shipped_scenarios() -> Vec<PathBuf> {
     paths
 }
 
+/// `tests/golden/<stem>.<dialect>.sql`; known-bug scenarios get a `known-bugs-` prefix.
 fn golden_path(scenario: &Path, dialect: &str) -> PathBuf {
     let stem = scenario.file_stem().unwrap().to_string_lossy();
-    root().join("tests/golden").join(format!("{stem}.{dialect}.sql"))
+    let folder = scenario.parent().and_then(|p| p.file_name()).unwrap_or_default();
+    let prefix = if folder == "known-bugs" { "known-bugs-" } else { "" };
+    root().join("tests/golden").join(format!("{prefix}{stem}.{dialect}.sql"))
 }
 
 #[test]

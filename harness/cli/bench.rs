@@ -23,6 +23,23 @@ pub enum BenchTarget {
     /// verifier decode rate, harness overhead. On the local images (no postgres-cdc connector)
     /// use the JDBC volume scenario `benches/scenarios/jdbc-bulk-rows.toml`.
     Run(RunBenchArgs),
+    /// Replication slots: retained WAL per MB of row changes behind an idle slot, and how long
+    /// a resumed reader takes to catch up (pg_recvlogical stands in for the CDC connector).
+    Slots(SlotsBenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SlotsBenchArgs {
+    #[arg(long, value_enum, default_value = "2.0")]
+    pub flink: FlinkVersion,
+    #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
+    pub images: ImageSource,
+    /// MiB of row changes written behind the idle slot, one measurement each.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
+    pub retention_mb: Vec<u64>,
+    /// MiB of row changes written while the reader is stopped, one catch-up each.
+    #[arg(long, value_delimiter = ',', default_value = "4,16,64")]
+    pub catch_up_mb: Vec<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +82,9 @@ pub fn run(args: BenchArgs, _global: &Global) -> miette::Result<ExitCode> {
         }
         BenchTarget::Run(args) => {
             runtime()?.block_on(async { until_ctrl_c(bench_run(args)).await.map_err(to_report)? })
+        }
+        BenchTarget::Slots(args) => {
+            runtime()?.block_on(async { until_ctrl_c(bench_slots(args)).await.map_err(to_report)? })
         }
     }
 }
@@ -225,4 +245,67 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
     }
     println!("bench wall time (stack start + scenarios + stop): {:.2}s", secs(wall.elapsed()));
     Ok(if all_passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+async fn bench_slots(args: SlotsBenchArgs) -> miette::Result<ExitCode> {
+    use crate::run::slot_bench::measure;
+    let ensured =
+        images::ensure_reporting(args.images, args.flink).await.map_err(|e| to_report(e.into()))?;
+    print_images("cached", &ensured);
+    let config = StackConfig {
+        source: args.images,
+        flink: args.flink,
+        images: Some(ensured.images),
+        ..StackConfig::default()
+    };
+    let stack = Stack::start(config).await.map_err(to_report)?;
+    println!("stack ready: {:.2}s", secs(stack.timings().stack_ready));
+    let measured = measure(&stack, &args.retention_mb, &args.catch_up_mb).await;
+    stack.stop().await.map_err(to_report)?;
+    let figures = measured.map_err(|e| miette::miette!("bench slots: {e}"))?;
+    let mib = |b: u64| b as f64 / f64::from(1 << 20);
+    println!("retained WAL behind an idle slot (no reader), per size of row changes:");
+    println!(
+        "  {:>9} {:>12} {:>12} {:>16} {:>22}",
+        "rows", "changes MiB", "WAL MiB", "retained +MiB", "retained / changes"
+    );
+    for r in &figures.retention {
+        println!(
+            "  {:>9} {:>12.2} {:>12.2} {:>16.2} {:>22.2}",
+            r.rows,
+            mib(r.change_bytes),
+            mib(r.wal_bytes),
+            mib(r.retained_growth),
+            r.retained_growth as f64 / r.change_bytes.max(1) as f64
+        );
+    }
+    println!(
+        "resumed reader catching up (pg_recvlogical with pgoutput, standing in for the postgres-cdc \
+         connector, which these images may lack; it decodes but does no Flink work):"
+    );
+    println!(
+        "  {:>12} {:>12} {:>20} {:>10} {:>14} {:>12}",
+        "changes MiB",
+        "backlog MiB",
+        "decoded from restart",
+        "time",
+        "decoded MiB/s",
+        "spilled MiB"
+    );
+    for c in std::iter::once(&figures.empty_catch_up).chain(&figures.catch_up) {
+        println!(
+            "  {:>12.2} {:>12.2} {:>16.2} MiB {:>9.2}s {:>14.1} {:>12.1}",
+            mib(c.change_bytes),
+            mib(c.backlog_wal_bytes),
+            mib(c.decoded_wal_bytes),
+            secs(c.elapsed),
+            mib(c.decoded_wal_bytes) / secs(c.elapsed).max(1e-6),
+            mib(c.spilled_bytes)
+        );
+    }
+    println!(
+        "  (each backlog is one INSERT transaction; one larger than logical_decoding_work_mem is \
+         spilled to disk while decoding)"
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -446,18 +446,24 @@ fn check_publication(facts: &Facts, table: &TableName, request: &PreflightReques
             format!("publication {name} does not exist; the connector creates it (FOR ALL TABLES, as superuser)"),
         );
     }
+    let owner = facts.table.as_ref().is_some_and(|t| t.owned_by_user);
     if let Some(other) = covering.first() {
+        // The connector does not fall back to another publication: it tries to create `name`,
+        // which fails unless the role may create publications on the table.
+        let (status, cannot) = match owner && facts.create_on_database {
+            true => (Status::Warn, String::new()),
+            false => (Status::Fail, format!(" and role {} cannot create it", facts.user)),
+        };
         return check(
             CheckName::Publication,
-            Status::Warn,
+            status,
             format!(
-                "publication {name} does not exist, but {} cover(s) {table}",
+                "publication {name} does not exist{cannot}, but {} cover(s) {table}",
                 covering.join(", ")
             ),
             Some(format!("'debezium.publication.name' = '{other}'  -- or: {create}")),
         );
     }
-    let owner = facts.table.as_ref().is_some_and(|t| t.owned_by_user);
     if owner && facts.create_on_database {
         return check(
             CheckName::Publication,
@@ -711,6 +717,26 @@ mod tests {
 
         facts.superuser = true;
         assert_eq!(status_of(&run(&facts, &request), CheckName::Publication).0, Status::Ok);
+    }
+
+    #[test]
+    fn another_covering_publication_helps_only_a_role_that_could_create_the_named_one() {
+        let mut facts = ready();
+        facts.publications[0].name = "orders_pub".into();
+        let request = PreflightRequest::new("public.orders");
+        let checks = run(&facts, &request);
+        let line = checks.iter().find(|c| c.name == CheckName::Publication).unwrap();
+        assert_eq!(line.status, Status::Fail, "the connector would try to create it and fail");
+        assert!(line.message.contains("role app cannot create it"), "{}", line.message);
+        assert!(line
+            .fix
+            .as_deref()
+            .unwrap()
+            .starts_with("'debezium.publication.name' = 'orders_pub'"));
+
+        facts.create_on_database = true;
+        facts.table.as_mut().unwrap().owned_by_user = true;
+        assert_eq!(status_of(&run(&facts, &request), CheckName::Publication).0, Status::Warn);
     }
 
     #[test]

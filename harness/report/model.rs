@@ -48,6 +48,8 @@ pub enum Phase {
     Stack,
     Setup,
     Lint,
+    /// The CDC readiness checklist, before a CDC job is submitted.
+    Preflight,
     Topic,
     Submit,
     JobRunning,
@@ -57,10 +59,11 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 9] = [
+    pub const ALL: [Phase; 10] = [
         Phase::Stack,
         Phase::Setup,
         Phase::Lint,
+        Phase::Preflight,
         Phase::Topic,
         Phase::Submit,
         Phase::JobRunning,
@@ -74,6 +77,7 @@ impl Phase {
             Phase::Stack => "stack",
             Phase::Setup => "setup",
             Phase::Lint => "lint",
+            Phase::Preflight => "preflight",
             Phase::Topic => "topic",
             Phase::Submit => "submit",
             Phase::JobRunning => "job-running",

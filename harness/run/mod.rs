@@ -14,6 +14,7 @@ mod needs;
 mod plan;
 mod scenario;
 mod services;
+pub mod slot_bench;
 mod suite;
 mod teardown;
 

@@ -87,6 +87,18 @@ async fn phases(
     let shown = sql.render(false);
     cx.save(ArtefactKind::FlinkSql, &shown);
     clock.time(Phase::Lint, async { lint(&cx.planned.scenario.name, &shown) }).await?;
+    // After setup (which made the harness's publication and grants) and before anything the
+    // scenario does on purpose in steps ahead of `job = "start"`: preflight judges the database
+    // the scenario set up, not the faults it then injects for the job to meet.
+    if action::preflight::applies(&sql) {
+        bounded(
+            Phase::Preflight,
+            timeouts.setup,
+            clock,
+            action::preflight::run(cx, services, &sql),
+        )
+        .await?;
+    }
 
     let topic = cx.planned.names.topic.clone();
     bounded(Phase::Topic, timeouts.setup, clock, async {

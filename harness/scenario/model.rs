@@ -310,6 +310,8 @@ pub struct SlotCheck {
     pub state: SlotState,
     /// Retained WAL (`pg_current_wal_lsn() - restart_lsn`) must stay at or under this.
     pub max_retained_wal_bytes: Option<u64>,
+    /// Retained WAL must be at least this: an idle slot holding back what was written since.
+    pub min_retained_wal_bytes: Option<u64>,
     /// `confirmed_flush_lsn` must move past its value at the previous check or change.
     pub confirmed_flush_advances: bool,
 }

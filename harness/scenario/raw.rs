@@ -63,6 +63,7 @@ pub struct RawStep {
     pub size: Option<S<String>>,
     pub slot: Option<S<String>>,
     pub max_retained_wal: Option<S<String>>,
+    pub min_retained_wal: Option<S<String>>,
     pub confirmed_flush_advances: Option<S<bool>>,
 }
 

@@ -30,6 +30,23 @@ impl TestPg {
     pub async fn admin_client(&self) -> PgClient {
         PgClient::connect(&self.admin).await.expect("connect as admin")
     }
+
+    /// Runs `sh -c script` inside the server's container (exit code, stdout, stderr); the
+    /// server's Unix socket is `/var/run/postgresql`, where local logins are trusted.
+    pub async fn exec(&self, script: &str) -> (Option<i64>, Vec<u8>, String) {
+        let container = self
+            ._container
+            .as_ref()
+            .expect("exec needs a container of its own (start_postgres_container)");
+        let mut result = container
+            .exec(testcontainers::core::ExecCommand::new(["sh", "-c", script]))
+            .await
+            .unwrap_or_else(|e| panic!("exec in the PostgreSQL container: {e}"));
+        let stdout = result.stdout_to_vec().await.unwrap_or_default();
+        let stderr = result.stderr_to_vec().await.unwrap_or_default();
+        let code = result.exit_code().await.ok().flatten();
+        (code, stdout, String::from_utf8_lossy(&stderr).into_owned())
+    }
 }
 
 pub async fn start_postgres() -> TestPg {
@@ -44,6 +61,16 @@ pub async fn start_postgres_with_wal_level(wal_level: &str) -> TestPg {
         let admin = PgConfig::from_url(&url).expect("CDC_HARNESS_TEST_PG is a postgres:// URL");
         return TestPg { admin, _container: None };
     }
+    start_container(wal_level).await
+}
+
+/// Always a container (never `CDC_HARNESS_TEST_PG`): for tests that run PostgreSQL's own client
+/// programs (`pg_recvlogical`) next to the server with [`TestPg::exec`].
+pub async fn start_postgres_container() -> TestPg {
+    start_container("logical").await
+}
+
+async fn start_container(wal_level: &str) -> TestPg {
     let image = match std::env::var("CDC_HARNESS_TEST_PG_IMAGE") {
         Ok(image) => image,
         Err(_) => images::ensure(ImageSource::Local, FlinkVersion::V2_0)

@@ -5,6 +5,7 @@ pub mod expect;
 pub mod fault;
 pub mod generate;
 pub mod job;
+pub mod preflight;
 pub mod savepoint;
 pub mod setup;
 pub mod slot;

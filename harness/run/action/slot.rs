@@ -90,6 +90,17 @@ fn judge(check: &SlotCheck, found: Option<&SlotInfo>, baseline: Option<u64>) -> 
             None => return Err("its retained WAL is unknown (no restart_lsn)".into()),
         }
     }
+    if let Some(min) = check.min_retained_wal_bytes {
+        match slot.retained_wal_bytes {
+            Some(kept) if kept >= 0 && (kept as u64) >= min => {}
+            Some(kept) => {
+                return Err(format!(
+                    "it retains {kept} bytes of WAL, less than min_retained_wal ({min} bytes)"
+                ))
+            }
+            None => return Err("its retained WAL is unknown (no restart_lsn)".into()),
+        }
+    }
     if check.confirmed_flush_advances {
         let now = slot.confirmed_flush_lsn.as_deref().and_then(parse_lsn).unwrap_or(0);
         let before = baseline.unwrap_or(0);
@@ -164,6 +175,7 @@ mod tests {
             slot: None,
             state,
             max_retained_wal_bytes: None,
+            min_retained_wal_bytes: None,
             confirmed_flush_advances: false,
         }
     }
@@ -198,6 +210,11 @@ mod tests {
         let why = judge(&c, Some(&slot(false, Some(5000), "0/1")), None).unwrap_err();
         assert!(why.contains("5000 bytes") && why.contains("1024"), "{why}");
         let text = describe("my_slot", Some(&slot(false, Some(5000), "0/1")), &why);
+        let mut at_least = check(SlotState::Inactive);
+        at_least.min_retained_wal_bytes = Some(4096);
+        assert!(judge(&at_least, Some(&slot(false, Some(5000), "0/1")), None).is_ok());
+        let why = judge(&at_least, Some(&slot(false, Some(100), "0/1")), None).unwrap_err();
+        assert!(why.contains("less than min_retained_wal (4096 bytes)"), "{why}");
         assert!(text.contains("`my_slot`") && text.contains("retained WAL 5000 bytes"), "{text}");
     }
 

@@ -33,6 +33,7 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
         ("size", opt_span(&s.size)),
         ("slot", opt_span(&s.slot)),
         ("max_retained_wal", opt_span(&s.max_retained_wal)),
+        ("min_retained_wal", opt_span(&s.min_retained_wal)),
         ("confirmed_flush_advances", opt_span(&s.confirmed_flush_advances)),
     ];
     let actions: Vec<(&str, Span)> = fields
@@ -79,7 +80,14 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
             "where",
         ],
         "fault" => &["name", "timeout", "size"],
-        _ => &["name", "timeout", "slot", "max_retained_wal", "confirmed_flush_advances"],
+        _ => &[
+            "name",
+            "timeout",
+            "slot",
+            "max_retained_wal",
+            "min_retained_wal",
+            "confirmed_flush_advances",
+        ],
     };
     let modifiers: Vec<_> = fields.iter().filter(|(f, _)| !ACTIONS.contains(f)).cloned().collect();
     let before = cx.findings.len();
@@ -297,10 +305,15 @@ fn slot_check(cx: &mut Cx, raw: &S<RawStep>) -> Option<SlotCheck> {
         Some(v) => Some(bytes(cx, v, "max_retained_wal")?),
         None => None,
     };
+    let min_retained_wal_bytes = match &s.min_retained_wal {
+        Some(v) => Some(bytes(cx, v, "min_retained_wal")?),
+        None => None,
+    };
     Some(SlotCheck {
         slot: s.slot.as_ref().map(|v| v.get_ref().clone()),
         state,
         max_retained_wal_bytes,
+        min_retained_wal_bytes,
         confirmed_flush_advances: s.confirmed_flush_advances.as_ref().is_some_and(|b| *b.get_ref()),
     })
 }

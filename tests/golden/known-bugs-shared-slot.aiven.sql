@@ -1,0 +1,43 @@
+-- Scenario `known-shared-slot`: aiven dialect (connector names as the Aiven console writes them; `run` submits the flink dialect).
+-- Target: PostgreSQL postgres:5432/harness as harness, Kafka kafka:9092, topic orders.
+-- Columns of public.orders: from the [postgres] setup SQL's CREATE TABLE.
+
+-- Job settings (set them on the deployment: they are not part of a table's SQL):
+-- SET 'execution.checkpointing.interval' = '2s';
+-- SET 'restart-strategy.type' = 'fixed-delay';
+-- SET 'restart-strategy.fixed-delay.attempts' = '10';
+-- SET 'restart-strategy.fixed-delay.delay' = '20s';
+
+CREATE TABLE `orders_source` (
+  `id` INT,
+  `item` STRING,
+  PRIMARY KEY (`id`) NOT ENFORCED
+) WITH (
+  'connector' = 'cdc-postgres',
+  'hostname' = 'postgres',
+  'port' = '5432',
+  'database-name' = 'harness',
+  'schema-name' = 'public',
+  'table-name' = 'orders',
+  'username' = 'harness',
+  'password' = '******',
+  'decoding.plugin.name' = 'pgoutput',
+  'slot.name' = 'known_shared_slot',
+  'debezium.publication.name' = 'known_shared_slot_pub'
+);
+
+CREATE TABLE `orders_sink` (
+  `id` INT,
+  `item` STRING,
+  PRIMARY KEY (`id`) NOT ENFORCED
+) WITH (
+  'connector' = 'upsert-kafka',
+  'topic' = 'orders',
+  'properties.bootstrap.servers' = 'kafka:9092',
+  'key.format' = 'json',
+  'value.format' = 'json'
+);
+
+INSERT INTO `orders_sink`
+SELECT `id`, `item`
+FROM `orders_source`;
