@@ -35,21 +35,6 @@ pub fn missing_piece(
     None
 }
 
-/// Steps the run engine cannot run yet: a scenario with one fails before anything starts rather
-/// than skipping it. Every step kind runs now; the match is exhaustive so that a new kind is
-/// placed here on purpose.
-pub fn unsupported_step(kind: &StepKind) -> Option<&'static str> {
-    match kind {
-        StepKind::Sql(_)
-        | StepKind::Wait(_)
-        | StepKind::WaitUntil(_)
-        | StepKind::Generate(_)
-        | StepKind::Job(_)
-        | StepKind::Fault(_)
-        | StepKind::VerifySlot(_) => None,
-    }
-}
-
 /// Steps that act on the harness's own containers (restarts, pausing the broker, a second slot
 /// reader run inside the PostgreSQL container): not possible against a `--target`.
 pub fn needs_containers(kind: &StepKind) -> Option<&'static str> {
@@ -114,14 +99,5 @@ mod tests {
         let registry =
             images(vec![FlinkConnector::PostgresCdc, FlinkConnector::Jdbc, FlinkConnector::Kafka]);
         assert_eq!(missing_piece(&scenario(), Some(SourceConnector::Cdc), &registry), None);
-    }
-
-    #[test]
-    fn every_job_action_runs() {
-        use crate::scenario::JobAction::*;
-        for action in [Start, StopWithSavepoint, Cancel, ResumeFromSavepoint, ResumeFromCheckpoint]
-        {
-            assert_eq!(unsupported_step(&StepKind::Job(action)), None, "{action:?}");
-        }
     }
 }

@@ -2,7 +2,7 @@
 //! `--target`'s services), run the scenarios (one by one, or `jobs` at a time), and tear
 //! everything down.
 
-use super::needs::{missing_piece, needs_containers, unsupported_step};
+use super::needs::{missing_piece, needs_containers};
 use super::plan::Planned;
 use super::scenario;
 use super::services::Services;
@@ -82,7 +82,7 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     let mut results: Vec<Option<ScenarioResult>> = vec![None; planned.len()];
 
     if let Some(target) = &options.target {
-        let runnable = check_steps(&planned, &mut results, true);
+        let runnable = without_container_steps(&planned, &mut results);
         let services = Services::Target(target);
         let ran =
             run_on_services(services, &planned, &runnable, options, &run_id, Duration::ZERO).await;
@@ -117,7 +117,7 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
             results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Stack, missing)));
         }
     }
-    let runnable = check_steps(&planned, &mut results, false);
+    let runnable: Vec<usize> = (0..planned.len()).filter(|&i| results[i].is_none()).collect();
 
     if !runnable.is_empty() {
         let config = StackConfig {
@@ -180,12 +180,11 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     report
 }
 
-/// The scenarios without a verdict yet whose steps can run here; the others get one now.
-/// `target`: no containers of the harness's own to restart, pause or exec into.
-fn check_steps(
+/// The scenarios without a verdict yet, but for those with a step that needs the harness's own
+/// containers (a `--target` has none to restart, pause or exec into): they get one now.
+fn without_container_steps(
     planned: &[Planned],
     results: &mut [Option<ScenarioResult>],
-    target: bool,
 ) -> Vec<usize> {
     let mut runnable = Vec::new();
     for (i, p) in planned.iter().enumerate() {
@@ -193,12 +192,7 @@ fn check_steps(
             continue;
         }
         let steps = &p.scenario.steps;
-        if let Some(step) = steps.iter().find_map(|s| unsupported_step(&s.kind)) {
-            let why = format!("step `{step}` is not supported yet (issue 5)");
-            results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Steps, why)));
-        } else if let Some(step) =
-            steps.iter().find_map(|s| needs_containers(&s.kind)).filter(|_| target)
-        {
+        if let Some(step) = steps.iter().find_map(|s| needs_containers(&s.kind)) {
             let why = format!(
                 "step `{step}` needs the harness's own containers; a --target's services are \
                  never restarted, paused or entered (run it without --target)"

@@ -92,7 +92,9 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
     let modifiers: Vec<_> = fields.iter().filter(|(f, _)| !ACTIONS.contains(f)).cloned().collect();
     let before = cx.findings.len();
     cx.reject_fields(&modifiers, allowed, &format!("a `{action}` step"));
-    let timeout = cx.duration(&s.timeout, "timeout").unwrap_or(timeouts.step);
+    // A job action submits or stops a job and waits for it: it gets a job's time by default.
+    let default_timeout = if action == "job" { timeouts.job } else { timeouts.step };
+    let timeout = cx.duration(&s.timeout, "timeout").unwrap_or(default_timeout);
 
     let kind = match action {
         "sql" => s.sql.as_ref().map(|q| StepKind::Sql(cx.sql(q))),
