@@ -34,12 +34,13 @@ fn row(id: usize, version: usize) -> String {
         cents = id % 100,
         day = id % 28 + 1,
         min = id % 60,
-        note = if id % 3 == 0 { "null".to_owned() } else { format!("\"note {id}\"") },
+        note = if id.is_multiple_of(3) { "null".to_owned() } else { format!("\"note {id}\"") },
     )
 }
 
 fn expected_row(id: usize, version: usize) -> ExpectedValue {
-    let note = if id % 3 == 0 { serde_json::Value::Null } else { format!("note {id}").into() };
+    let note =
+        if id.is_multiple_of(3) { serde_json::Value::Null } else { format!("note {id}").into() };
     ExpectedValue::from_json(&serde_json::json!({
         "id": id,
         "name": format!("customer {id} v{version} – Grüße"),

@@ -118,7 +118,7 @@ impl SourceFile {
 
     /// The source in the form miette renders snippets from.
     pub fn to_named_source(&self) -> miette::NamedSource<String> {
-        miette::NamedSource::new(self.name.to_string(), self.text.to_string())
+        miette::NamedSource::new(&self.name, self.text.to_string())
     }
 }
 

@@ -252,7 +252,7 @@ fn bytes(bytes: Vec<u8>) -> ExpectedValue {
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.strip_prefix("\\x").or_else(|| text.strip_prefix("0x")).unwrap_or(text);
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()

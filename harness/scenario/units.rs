@@ -62,7 +62,7 @@ fn number_unit_parts(text: &str) -> Result<Vec<(u64, &str)>, String> {
 /// A duration as scenario files write it, for messages and reports.
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         format!("{ms}ms")
     } else {
         format!("{}s", ms / 1000)
