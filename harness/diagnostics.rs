@@ -193,6 +193,19 @@ impl Finding {
         format!("{} {}\n{}", self.severity_word(), source.location(self.span), out)
     }
 
+    /// Every finding of one file rendered, then `error: <summary>` (what a file's error shows).
+    pub fn render_all(
+        findings: &[Finding],
+        source: &SourceFile,
+        summary: &str,
+        color: bool,
+    ) -> String {
+        let mut out: String =
+            findings.iter().map(|f| format!("{}\n", f.render(source, color))).collect();
+        out.push_str(&format!("error: {summary}\n"));
+        out
+    }
+
     fn severity_word(&self) -> &'static str {
         match self.severity {
             Severity::Error => "error",

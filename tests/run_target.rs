@@ -10,7 +10,7 @@ use cdc_harness::flink::JobManager;
 use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
 use cdc_harness::stack::{target, Stack, StackConfig};
 use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
-use run_support::{broker_topics, scratch, STACK};
+use run_support::{broker_topics, names, scratch, superuser_session, STACK};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -85,15 +85,9 @@ fn unreachable_target_services_are_named_and_no_password_is_shown() {
 
 /// Someone else's objects on the services, made before the harness runs.
 async fn others_objects(stack: &Stack) -> String {
-    let pg = &stack.endpoints().postgres;
-    let (client, connection) =
-        pg.host_config(&pg.superuser).connect(tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
+    let client = superuser_session(stack, None).await;
     client.batch_execute(&format!("CREATE DATABASE {OTHER_DB}")).await.unwrap();
-    let mut theirs = pg.host_config(&pg.superuser);
-    theirs.dbname(OTHER_DB);
-    let (other, connection) = theirs.connect(tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
+    let other = superuser_session(stack, Some(OTHER_DB)).await;
     // One statement per request: a slot cannot be made in a transaction that wrote.
     for sql in [
         "CREATE TABLE events (id INT PRIMARY KEY)".to_string(),
@@ -126,35 +120,16 @@ struct Present {
 }
 
 async fn present(stack: &Stack) -> Present {
-    let pg = &stack.endpoints().postgres;
-    let (client, connection) =
-        pg.host_config(&pg.superuser).connect(tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    let names = |sql: String| {
-        let client = &client;
-        async move {
-            let rows = client.query(&sql, &[]).await.unwrap();
-            rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>()
-        }
-    };
+    let client = superuser_session(stack, None).await;
     let databases = names(
+        &client,
         "SELECT datname::text FROM pg_database WHERE datname NOT IN ('template0', 'template1') \
-         ORDER BY 1"
-            .into(),
+         ORDER BY 1",
     )
     .await;
-    let slots = names("SELECT slot_name::text FROM pg_replication_slots ORDER BY 1".into()).await;
-    let mut theirs = pg.host_config(&pg.superuser);
-    theirs.dbname(OTHER_DB);
-    let (other, connection) = theirs.connect(tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    let publications: Vec<String> = other
-        .query("SELECT pubname::text FROM pg_publication ORDER BY 1", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let slots = names(&client, "SELECT slot_name::text FROM pg_replication_slots ORDER BY 1").await;
+    let other = superuser_session(stack, Some(OTHER_DB)).await;
+    let publications = names(&other, "SELECT pubname::text FROM pg_publication ORDER BY 1").await;
 
     let topics = broker_topics(&stack.endpoints().kafka.bootstrap_host).await;
 
@@ -165,39 +140,28 @@ async fn present(stack: &Stack) -> Present {
     Present { databases, slots, publications, topics, jars, running_jobs }
 }
 
+/// `cdc-harness run --target <target>` on `scenarios`, local images for the SQL-runner jar.
+fn run_target(target: &Path, artefacts: &Path, scenarios: &[&str]) -> Command {
+    let (target, artefacts) = (target.to_str().unwrap(), artefacts.to_str().unwrap());
+    let mut args = vec!["run", "--target", target, "--images", "local", "--artefacts", artefacts];
+    args.extend(scenarios);
+    let mut command = harness(&args);
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
 fn run_cli(target: &Path, artefacts: &Path, scenarios: &[&str]) -> Output {
-    let mut args = vec![
-        "run".to_string(),
-        "--target".into(),
-        target.display().to_string(),
-        "--images".into(),
-        "local".into(),
-        "--artefacts".into(),
-        artefacts.display().to_string(),
-    ];
-    args.extend(scenarios.iter().map(|s| s.to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    harness(&args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+    run_target(target, artefacts, scenarios).output().unwrap()
 }
 
 /// Starts `run --target` on the interrupt fixture, waits until its slot exists (the scenario is
 /// then in its long wait), and sends SIGINT.
 async fn interrupt_a_run(stack: &Stack, target: &Path, artefacts: &Path) -> Output {
-    let child = harness(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--images",
-        "local",
-        "--artefacts",
-        artefacts.to_str().unwrap(),
-        "tests/fixtures/target/interrupted.toml",
-    ])
-    .current_dir(env!("CARGO_MANIFEST_DIR"))
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let child = run_target(target, artefacts, &["tests/fixtures/target/interrupted.toml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
         let slots = present(stack).await.slots;

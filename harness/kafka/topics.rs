@@ -26,6 +26,22 @@ pub struct TopicError {
     pub message: String,
 }
 
+impl TopicError {
+    /// Turns a cause into the error of `action` on `topic`.
+    fn of<'a>(
+        action: &'static str,
+        bootstrap: &'a str,
+        topic: &'a str,
+    ) -> impl Fn(String) -> TopicError + Copy + 'a {
+        move |message| TopicError {
+            action,
+            topic: topic.into(),
+            bootstrap: bootstrap.into(),
+            message,
+        }
+    }
+}
+
 /// Whether a deleted topic existed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TopicDeleted {
@@ -41,12 +57,7 @@ pub async fn create_topic(
     partitions: i32,
     replication: Replication,
 ) -> Result<(), TopicError> {
-    let error = |message: String| TopicError {
-        action: "create",
-        topic: topic.into(),
-        bootstrap: bootstrap.into(),
-        message,
-    };
+    let error = TopicError::of("create", bootstrap, topic);
     let admin = admin_client(bootstrap).map_err(error)?;
     let copies = match replication {
         Replication::Single => 1,
@@ -63,12 +74,7 @@ pub async fn create_topic(
 }
 
 pub async fn delete_topic(bootstrap: &str, topic: &str) -> Result<TopicDeleted, TopicError> {
-    let error = |message: String| TopicError {
-        action: "delete",
-        topic: topic.into(),
-        bootstrap: bootstrap.into(),
-        message,
-    };
+    let error = TopicError::of("delete", bootstrap, topic);
     let admin = admin_client(bootstrap).map_err(error)?;
     let options = AdminOptions::new().operation_timeout(Some(OPERATION_TIMEOUT));
     let results =

@@ -80,21 +80,40 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     let clock = tokio::time::Instant::now();
     let mut report = RunReport::new(run_id.clone(), started_at);
     let mut results: Vec<Option<ScenarioResult>> = vec![None; planned.len()];
-
-    if let Some(target) = &options.target {
-        let runnable = without_container_steps(&planned, &mut results);
-        let services = Services::Target(target);
-        let ran =
-            run_on_services(services, &planned, &runnable, options, &run_id, Duration::ZERO).await;
-        for (i, result) in ran {
-            results[i] = Some(result);
+    let started = match &options.target {
+        Some(target) => {
+            let runnable = without_container_steps(&planned, &mut results);
+            let services = Services::Target(target);
+            let ran =
+                run_on_services(services, &planned, &runnable, options, &run_id, Duration::ZERO)
+                    .await;
+            fill(&mut results, ran);
+            true
         }
-        report.scenarios = results.into_iter().flatten().collect();
+        None => run_on_new_stack(&planned, options, &run_id, &mut results).await,
+    };
+    report.scenarios = results.into_iter().flatten().collect();
+    if started {
         report.artefact_dir = Some(options.artefacts_root.join(run_id.as_str()));
-        report.duration = clock.elapsed();
-        return report;
     }
+    report.duration = clock.elapsed();
+    report
+}
 
+fn fill(results: &mut [Option<ScenarioResult>], ran: Vec<(usize, ScenarioResult)>) {
+    for (i, result) in ran {
+        results[i] = Some(result);
+    }
+}
+
+/// Starts a stack of the chosen images, runs on it what they can run, and removes it (unless
+/// `keep`). `false` when nothing started: the images could not be had.
+async fn run_on_new_stack(
+    planned: &[Planned],
+    options: &RunOptions,
+    run_id: &RunId,
+    results: &mut [Option<ScenarioResult>],
+) -> bool {
     let images = match options.resolved_images.clone() {
         Some(images) => Ok(images),
         None => images::ensure(options.images, options.flink).await.map_err(|e| e.to_string()),
@@ -102,12 +121,11 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     let images = match images {
         Ok(images) => images,
         Err(e) => {
-            report.scenarios = planned
-                .iter()
-                .map(|p| not_run(p, ScenarioFailure::error(Phase::Stack, format!("images: {e}"))))
-                .collect();
-            report.duration = clock.elapsed();
-            return report;
+            for (i, p) in planned.iter().enumerate() {
+                let failure = ScenarioFailure::error(Phase::Stack, format!("images: {e}"));
+                results[i] = Some(not_run(p, failure));
+            }
+            return false;
         }
     };
 
@@ -118,66 +136,57 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
         }
     }
     let runnable: Vec<usize> = (0..planned.len()).filter(|&i| results[i].is_none()).collect();
-
-    if !runnable.is_empty() {
-        let config = StackConfig {
-            source: options.images,
-            flink: options.flink,
-            images: Some(images),
-            shape: ClusterShape { taskmanagers: 1, slots_per_taskmanager: 4 },
-            keep: options.keep,
-            progress: options.progress,
-            artefacts_root: options.artefacts_root.clone(),
-            run_id: Some(run_id.as_str().to_string()),
-            ..StackConfig::default()
-        };
-        let stack_clock = tokio::time::Instant::now();
-        let outcome = until_ctrl_c(async {
-            let stack = match Stack::start(config).await {
-                Ok(stack) => stack,
-                Err(e) => return Err(e),
-            };
-            let stack_time = stack_clock.elapsed();
-            let ran = run_on(&stack, &planned, &runnable, options, &run_id, stack_time).await;
-            Ok((stack, ran))
-        })
-        .await;
-        match outcome {
-            Ok(Ok((stack, ran))) => {
-                let any_failed = ran.iter().any(|(_, r)| r.outcome != Outcome::Passed);
-                if any_failed {
-                    save_logs(&stack, &options.artefacts_root, &run_id).await;
-                }
-                for (i, result) in ran {
-                    results[i] = Some(result);
-                }
-                if options.keep {
-                    let endpoints = stack.detach();
-                    eprintln!(
-                        "kept run {}: `cdc-harness down --run {}` removes it",
-                        endpoints.run_id, endpoints.run_id
-                    );
-                } else if let Err(e) = stack.stop().await {
-                    tracing::warn!("removing the stack: {e}");
-                }
+    if runnable.is_empty() {
+        return true;
+    }
+    let config = StackConfig {
+        source: options.images,
+        flink: options.flink,
+        images: Some(images),
+        shape: ClusterShape { taskmanagers: 1, slots_per_taskmanager: 4 },
+        keep: options.keep,
+        progress: options.progress,
+        artefacts_root: options.artefacts_root.clone(),
+        run_id: Some(run_id.as_str().to_string()),
+        ..StackConfig::default()
+    };
+    let stack_clock = tokio::time::Instant::now();
+    let outcome = until_ctrl_c(async {
+        let stack = Stack::start(config).await?;
+        let stack_time = stack_clock.elapsed();
+        let ran = run_on(&stack, planned, &runnable, options, run_id, stack_time).await;
+        Ok::<_, StackError>((stack, ran))
+    })
+    .await;
+    match outcome {
+        Ok(Ok((stack, ran))) => {
+            if ran.iter().any(|(_, r)| r.outcome != Outcome::Passed) {
+                save_logs(&stack, &options.artefacts_root, run_id).await;
             }
-            Ok(Err(e)) => {
-                for &i in &runnable {
-                    results[i] = Some(not_run(&planned[i], stack_failure(&e)));
-                }
+            fill(results, ran);
+            if options.keep {
+                let endpoints = stack.detach();
+                eprintln!(
+                    "kept run {}: `cdc-harness down --run {}` removes it",
+                    endpoints.run_id, endpoints.run_id
+                );
+            } else if let Err(e) = stack.stop().await {
+                tracing::warn!("removing the stack: {e}");
             }
-            Err(StackError::Interrupted) | Err(_) => {
-                for &i in &runnable {
-                    let reason = format!("{INTERRUPTED}: the stack was removed");
-                    results[i] = Some(skipped(&planned[i], reason));
-                }
+        }
+        Ok(Err(e)) => {
+            for &i in &runnable {
+                results[i] = Some(not_run(&planned[i], stack_failure(&e)));
+            }
+        }
+        Err(_) => {
+            for &i in &runnable {
+                let reason = format!("{INTERRUPTED}: the stack was removed");
+                results[i] = Some(skipped(&planned[i], reason));
             }
         }
     }
-    report.scenarios = results.into_iter().flatten().collect();
-    report.artefact_dir = Some(options.artefacts_root.join(run_id.as_str()));
-    report.duration = clock.elapsed();
-    report
+    true
 }
 
 /// The scenarios without a verdict yet, but for those with a step that needs the harness's own

@@ -30,13 +30,7 @@ impl ScenarioError {
         match self {
             ScenarioError::Read { .. } => format!("error: {self}\n"),
             ScenarioError::Invalid { file, findings } => {
-                let mut out = String::new();
-                for finding in findings {
-                    out.push_str(&finding.render(file, color));
-                    out.push('\n');
-                }
-                out.push_str(&format!("error: {self}\n"));
-                out
+                Finding::render_all(findings, file, &self.to_string(), color)
             }
         }
     }

@@ -77,10 +77,7 @@ impl TargetError {
         match self {
             TargetError::Read { .. } => format!("error: {self}\n"),
             TargetError::Invalid { file, findings } => {
-                let mut out: String =
-                    findings.iter().map(|f| format!("{}\n", f.render(file, color))).collect();
-                out.push_str(&format!("error: {self}\n"));
-                out
+                Finding::render_all(findings, file, &self.to_string(), color)
             }
         }
     }

@@ -120,25 +120,31 @@ pub async fn broker_topics(bootstrap: &str) -> Vec<String> {
     .unwrap()
 }
 
-async fn slots_and_databases(stack: &Stack) -> (Vec<String>, Vec<String>) {
+/// A session of the stack's superuser on `database` (default: the stack's own).
+pub async fn superuser_session(stack: &Stack, database: Option<&str>) -> tokio_postgres::Client {
     let pg = &stack.endpoints().postgres;
-    let (client, connection) =
-        pg.host_config(&pg.superuser).connect(tokio_postgres::NoTls).await.expect("connect");
+    let mut config = pg.host_config(&pg.superuser);
+    if let Some(database) = database {
+        config.dbname(database);
+    }
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.expect("connect");
     tokio::spawn(connection);
-    let names = |sql: &'static str| {
-        let client = &client;
-        async move {
-            client
-                .query(sql, &[])
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<_, String>(0))
-                .collect::<Vec<_>>()
-        }
-    };
+    client
+}
+
+/// The first column of `sql`'s rows, as text.
+pub async fn names(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+    client.query(sql, &[]).await.unwrap().iter().map(|r| r.get::<_, String>(0)).collect()
+}
+
+async fn slots_and_databases(stack: &Stack) -> (Vec<String>, Vec<String>) {
+    let client = superuser_session(stack, None).await;
     (
-        names("SELECT slot_name::text FROM pg_replication_slots ORDER BY 1").await,
-        names("SELECT datname::text FROM pg_database WHERE datname LIKE 's\\_%' ORDER BY 1").await,
+        names(&client, "SELECT slot_name::text FROM pg_replication_slots ORDER BY 1").await,
+        names(
+            &client,
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 's\\_%' ORDER BY 1",
+        )
+        .await,
     )
 }
