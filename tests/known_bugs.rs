@@ -13,7 +13,7 @@ mod pg_support;
 
 use cdc_harness::postgres::{
     create_database, create_publication, find_slot, preflight, run_script, CheckName, Cleanup,
-    PgClient, PgConfig, PreflightRequest, SlotInfo, Status,
+    PgClient, PgConfig, PreflightRequest, Recvlogical, SlotInfo, Status,
 };
 use cdc_harness::report::{Outcome, Phase};
 use cdc_harness::retry::{Attempt, Retry};
@@ -106,12 +106,11 @@ impl Prepared {
     /// confirms promptly.
     async fn start_stand_in(&self, pg: &TestPg, out: &str, extra: &str) {
         let names = &self.planned.names;
-        let script = format!(
-            "nohup pg_recvlogical -h /var/run/postgresql -U postgres -d '{}' -S '{}' {extra} \
-             --start --no-loop -s 1 -F 1 -o proto_version=1 -o publication_names='{}' -f '{out}' \
-             >'{out}.log' 2>&1 &",
-            names.database, names.slot, names.publication
-        );
+        let reader = Recvlogical::new("postgres", &names.database, &names.slot)
+            .option(format!("{extra} -s 1 -F 1").trim())
+            .pgoutput(&names.publication)
+            .output(out);
+        let script = format!("nohup {} >'{out}.log' 2>&1 &", reader.command());
         let (code, _, err) = pg.exec(&script).await;
         assert_eq!(code, Some(0), "starting the pg_recvlogical stand-in: {err}");
     }
@@ -214,9 +213,10 @@ async fn slot_active_for_pid_second_pg_recvlogical_stand_in_is_refused_until_the
     let names = &kb.planned.names;
     let (code, _, err) = pg
         .exec(&format!(
-            "timeout 20 pg_recvlogical -h /var/run/postgresql -U postgres -d '{}' -S '{}' --start \
-             --no-loop -o proto_version=1 -o publication_names='{}' -f /dev/null",
-            names.database, names.slot, names.publication
+            "timeout 20 {}",
+            Recvlogical::new("postgres", &names.database, &names.slot)
+                .pgoutput(&names.publication)
+                .command()
         ))
         .await;
     assert_ne!(code, Some(0), "the second reader must be refused");
@@ -389,10 +389,10 @@ async fn publication_permission_non_superuser_cannot_create_the_publication() {
     .await;
     let (code, _, err) = pg
         .exec(&format!(
-            "nohup pg_recvlogical -h /var/run/postgresql -U '{role}' -d '{}' -S '{}' --start \
-             --no-loop -o proto_version=1 -o publication_names='{wanted}' -f /dev/null \
-             >/tmp/reader.log 2>&1 &",
-            kb.planned.names.database, kb.planned.names.slot
+            "nohup {} >/tmp/reader.log 2>&1 &",
+            Recvlogical::new(&role, &kb.planned.names.database, &kb.planned.names.slot)
+                .pgoutput(&wanted)
+                .command()
         ))
         .await;
     assert_eq!(code, Some(0), "{err}");

@@ -13,6 +13,7 @@ mod isolation;
 mod names;
 mod preflight;
 mod publications;
+mod recvlogical;
 mod script;
 mod slots;
 mod wait;
@@ -27,6 +28,7 @@ pub use preflight::{
     preflight, Check, CheckName, Checklist, PreflightRequest, Status, DEFAULT_PUBLICATION,
 };
 pub use publications::{create_publication, drop_publication, list_publications, PublicationInfo};
+pub use recvlogical::Recvlogical;
 pub use script::{run_script, ScriptSummary};
 pub use slots::{
     create_logical_slot, drop_slot, find_slot, list_slots, validate_slot_name, SlotInfo,

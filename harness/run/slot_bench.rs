@@ -11,7 +11,7 @@
 
 use crate::postgres::{
     create_database, create_logical_slot, create_publication, drop_slot, find_slot, run_script,
-    Cleanup, PgClient, PgConfig, PgError,
+    Cleanup, PgClient, PgConfig, PgError, Recvlogical,
 };
 use crate::stack::Stack;
 use std::time::{Duration, Instant};
@@ -228,15 +228,10 @@ impl Bench<'_> {
         run_script(self.db, &format!("INSERT INTO {TABLE} VALUES ({marker}, 'end marker')"))
             .await?;
         let user = &self.stack.endpoints().postgres.superuser.user;
-        let script = format!(
-            "timeout 600 pg_recvlogical -h /var/run/postgresql -U '{user}' -d '{}' -S '{}' --start \
-             --no-loop --endpos={:X}/{:X} -o proto_version=1 -o publication_names='{}' -f /dev/null",
-            self.names.database,
-            self.names.slot,
-            end >> 32,
-            end & 0xFFFF_FFFF,
-            self.names.publication
-        );
+        let reader = Recvlogical::new(user, &self.names.database, &self.names.slot)
+            .option(format!("--endpos={:X}/{:X}", end >> 32, end & 0xFFFF_FFFF))
+            .pgoutput(&self.names.publication);
+        let script = format!("timeout 600 {}", reader.command());
         let started = Instant::now();
         let mut result = self
             .stack

@@ -2,7 +2,7 @@
 //! the fault is a restart. Slot faults act on the scenario's slot.
 
 use super::slot::slot_name;
-use crate::postgres::{drop_slot, find_slot, Dropped, PgClient, PgError};
+use crate::postgres::{drop_slot, find_slot, Dropped, PgClient, PgError, Recvlogical};
 use crate::report::Phase;
 use crate::retry::{Attempt, Retry};
 use crate::run::context::ScenarioContext;
@@ -157,16 +157,12 @@ async fn occupy_slot(
     };
     let user = &stack.endpoints().postgres.superuser.user;
     let log = format!("/tmp/cdc-harness-occupy-{slot}.log");
-    let mut command = format!(
-        "pg_recvlogical --no-loop -h /var/run/postgresql -U '{user}' -d '{}' -S '{slot}' --start -f /dev/null",
-        names.database
-    );
-    // pgoutput refuses to stream without these; the scenario's publication is the one it reads.
+    let mut reader = Recvlogical::new(user, &names.database, &slot);
+    // The scenario's publication is the one a pgoutput slot reads.
     if info.plugin.as_deref() == Some("pgoutput") {
-        command
-            .push_str(&format!(" -o proto_version=1 -o publication_names='{}'", names.publication));
+        reader = reader.pgoutput(&names.publication);
     }
-    let shell = format!("nohup {command} >{log} 2>&1 &");
+    let shell = format!("nohup {} >{log} 2>&1 &", reader.command());
     let postgres = stack.postgres();
     postgres.container().exec(ExecCommand::new(["sh", "-c", shell.as_str()])).await.map_err(
         |e| {
