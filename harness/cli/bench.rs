@@ -70,6 +70,9 @@ pub struct StackBenchArgs {
     /// First rebuild the images without Docker's layer cache (minutes) to measure a cold build.
     #[arg(long)]
     pub cold: bool,
+    /// Optional services to start as well (`connect`: Kafka Connect).
+    #[arg(long = "with", value_enum, value_delimiter = ',')]
+    pub with: Vec<super::up::OptionalService>,
 }
 
 /// The goal: the stack is ready within this factor of its slowest service started alone.
@@ -112,9 +115,15 @@ fn median(mut values: Vec<Duration>) -> Duration {
 
 async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
     let shape = ClusterShape { taskmanagers: args.taskmanagers, slots_per_taskmanager: 4 };
-    let base =
-        StackConfig { source: args.images, flink: args.flink, shape, ..StackConfig::default() };
-    let builds = images::bench_builds(args.images, args.flink, args.cold)
+    let connect = args.with.contains(&super::up::OptionalService::Connect);
+    let base = StackConfig {
+        source: args.images,
+        flink: args.flink,
+        shape,
+        connect,
+        ..StackConfig::default()
+    };
+    let builds = images::bench_builds(args.images, args.flink, connect, args.cold)
         .await
         .map_err(|e| to_report(e.into()))?;
     if let Some(cold) = &builds.cold {
@@ -177,8 +186,10 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
     let run_id = RunId::generate(chrono::Utc::now());
     let planned = plan(&args.scenarios, run_id.as_str(), false)
         .map_err(|e| miette::miette!("{}{e}", e.rendered))?;
-    let ensured =
-        images::ensure_reporting(args.images, args.flink).await.map_err(|e| to_report(e.into()))?;
+    let connect = planned.iter().any(|p| p.needs_connect());
+    let ensured = images::ensure_reporting(args.images, args.flink, connect)
+        .await
+        .map_err(|e| to_report(e.into()))?;
     print_images("cached", &ensured);
     let images = ensured.images;
     let cdc_missing =
@@ -196,6 +207,7 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
         flink: args.flink,
         images: Some(images),
         run_id: Some(run_id.as_str().to_string()),
+        connect,
         ..StackConfig::default()
     };
     let wall = Instant::now();
@@ -249,8 +261,9 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
 
 async fn bench_slots(args: SlotsBenchArgs) -> miette::Result<ExitCode> {
     use crate::run::slot_bench::measure;
-    let ensured =
-        images::ensure_reporting(args.images, args.flink).await.map_err(|e| to_report(e.into()))?;
+    let ensured = images::ensure_reporting(args.images, args.flink, false)
+        .await
+        .map_err(|e| to_report(e.into()))?;
     print_images("cached", &ensured);
     let config = StackConfig {
         source: args.images,

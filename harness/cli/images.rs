@@ -41,7 +41,9 @@ pub fn run(args: ImagesArgs, _global: &Global) -> miette::Result<ExitCode> {
 }
 
 async fn run_build(args: BuildArgs) -> miette::Result<ExitCode> {
-    let ensured = images::ensure_reporting(args.images, args.flink).await.into_diagnostic()?;
+    // Every image a stack can need, Kafka Connect's included.
+    let ensured =
+        images::ensure_reporting(args.images, args.flink, true).await.into_diagnostic()?;
     let images = &ensured.images;
     println!("images: {} ({})", images.source, images.reason);
     let rows: Vec<[String; 3]> = ensured

@@ -28,6 +28,10 @@ pub struct PreflightArgs {
     /// The connector's `decoding.plugin.name`.
     #[arg(long, value_name = "NAME", default_value = "pgoutput")]
     pub plugin: String,
+    /// The reader needs before-images: fail unless REPLICA IDENTITY FULL (Flink's debezium-json
+    /// format reading Debezium's topic fails on an UPDATE without the old row).
+    #[arg(long)]
+    pub before_images: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -49,6 +53,7 @@ pub fn run(args: PreflightArgs, _global: &Global) -> miette::Result<ExitCode> {
         slot: args.slot.clone(),
         publication: args.publication.clone(),
         plugin: args.plugin.clone(),
+        before_images: args.before_images,
     };
     let outcome = runtime()?.block_on(async {
         let config = PgConfig::from_url(&args.pg)?;

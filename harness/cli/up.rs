@@ -11,7 +11,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Start PostgreSQL, a Kafka broker and a Flink cluster on their own Docker network.
+/// Start PostgreSQL, a Kafka broker and a Flink cluster (and Kafka Connect with `--with connect`)
+/// on their own Docker network.
 #[derive(Debug, clap::Args)]
 pub struct UpArgs {
     /// The Flink line to run.
@@ -38,6 +39,17 @@ pub struct UpArgs {
     /// The run id (labels and container names; a-z, 0-9, '-'); default: a random one.
     #[arg(long)]
     pub run_id: Option<String>,
+    /// Optional services to start as well (`connect`: Kafka Connect with Debezium's PostgreSQL
+    /// connector).
+    #[arg(long = "with", value_enum, value_delimiter = ',')]
+    pub with: Vec<OptionalService>,
+}
+
+/// A service the stack runs only when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OptionalService {
+    /// Kafka Connect with Debezium's PostgreSQL connector.
+    Connect,
 }
 
 pub fn run(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
@@ -58,6 +70,7 @@ async fn up(args: UpArgs, global: &Global) -> miette::Result<ExitCode> {
         progress: !global.quiet,
         ready_timeout: Duration::from_secs(args.timeout),
         run_id: args.run_id,
+        connect: args.with.contains(&OptionalService::Connect),
         ..StackConfig::default()
     };
     let stack = match until_ctrl_c(Stack::start(config)).await {
@@ -179,6 +192,14 @@ fn print_endpoints(stack: &Stack) {
     match (&flink.gateway_url, &flink.gateway_url_network) {
         (Some(url), Some(inner)) => println!("  SQL Gateway  {url} (in the network: {inner})"),
         _ => println!("  SQL Gateway  none: jar submission ({})", flink.sql_runner_jar),
+    }
+    if let Some(connect) = &e.connect {
+        println!(
+            "  Kafka Connect {} (Debezium {}, in the network: {})",
+            connect.rest_url,
+            crate::stack::images::DEBEZIUM_VERSION,
+            connect.rest_url_network
+        );
     }
     println!("  network      {}", e.network);
     println!(

@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use super::jobmanager::{JobException, JobState};
-use crate::secret::{is_secret_key, REDACTED};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlinkError {
@@ -132,52 +131,10 @@ fn is_message_line(line: &str) -> bool {
     !t.is_empty() && !is_stack_frame(t) && t != "Internal server error."
 }
 
-/// Option keys whose values are secrets. Flink masks keys containing `password`, `secret`,
-/// `token` ... itself, but not a misspelt `passwd`, which then shows in its validation errors.
-/// Hides secret values in Flink's text: `'passwd'='x'` table-option lines (Flink lists a table's
-/// options when it cannot create it) and `password=x` in JDBC URLs.
-pub fn redact_secrets(text: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
-    for line in text.split('\n') {
-        let trimmed = line.trim();
-        let option = trimmed
-            .strip_prefix('\'')
-            .and_then(|rest| rest.split_once("'='"))
-            .filter(|(_, value)| value.ends_with('\''));
-        let line = match option {
-            Some((key, _)) if is_secret_key(key) => {
-                let indent = &line[..line.len() - line.trim_start().len()];
-                format!("{indent}'{key}'='{REDACTED}'")
-            }
-            _ => redact_url_password(line),
-        };
-        out.push(line);
-    }
-    out.join("\n")
-}
-
-/// `...?user=app&password=x&ssl=true` -> `...?user=app&password=******&ssl=true`.
-fn redact_url_password(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(i) = rest.to_ascii_lowercase().find("password=") {
-        let value_start = i + "password=".len();
-        out.push_str(&rest[..value_start]);
-        let value_len = rest[value_start..]
-            .find(|c: char| c == '&' || c == '\'' || c == '"' || c.is_whitespace())
-            .unwrap_or(rest.len() - value_start);
-        if value_len > 0 {
-            out.push_str(REDACTED);
-        }
-        rest = &rest[value_start + value_len..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Flink's `errors` array as one text and its root cause, secrets redacted.
 pub(crate) fn explain_errors(errors: &[String]) -> (String, String) {
-    let errors: Vec<String> = errors.iter().map(|e| redact_secrets(e)).collect();
+    // Flink masks keys containing `password` itself, but not a misspelt `passwd`.
+    let errors: Vec<String> = errors.iter().map(|e| crate::secret::redact(e)).collect();
     let detail = errors.join("\n");
     // "Internal server error." says nothing; the stack trace after it does.
     let informative: Vec<&String> =
@@ -242,7 +199,7 @@ End of exception on server side>";
     #[test]
     fn secret_option_values_and_url_passwords_are_redacted() {
         let text = "Table options are:\n\n'connector'='jdbc'\n'passwd'='hunter2'\n'password'='******'\n'url'='jdbc:postgresql://pg:5432/app?user=app&password=hunter2&ssl=false'\n\tat x";
-        let clean = redact_secrets(text);
+        let clean = crate::secret::redact(text);
         assert!(!clean.contains("hunter2"), "{clean}");
         assert!(clean.contains("'passwd'='******'"), "{clean}");
         assert!(clean.contains("?user=app&password=******&ssl=false"), "{clean}");

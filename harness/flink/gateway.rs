@@ -14,7 +14,8 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::error::FlinkError;
-use super::rest::{poll, segment, Rest, Seen};
+use super::rest::{poll, Rest, Seen};
+use crate::http::segment;
 
 /// The REST API versions this client speaks, oldest first. v1 lacks `rowFormat` and the job id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

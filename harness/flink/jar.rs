@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::FlinkError;
 use super::jobmanager::JobManager;
-use super::rest::segment;
+use crate::http::segment;
 
 /// Running a jar plans the job inside the JobManager: seconds, more on a cold planner.
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);

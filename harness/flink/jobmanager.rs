@@ -9,8 +9,9 @@ use reqwest::Method;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::error::{redact_secrets, root_cause, FlinkError};
-use super::rest::{poll, segment, Rest, Seen};
+use super::error::{root_cause, FlinkError};
+use super::rest::{poll, Rest, Seen};
+use crate::http::segment;
 
 /// A client of one Flink cluster's REST API (`http://host:8081`). Cheap to clone.
 #[derive(Debug, Clone)]
@@ -161,7 +162,7 @@ impl JobException {
         task: Option<String>,
         timestamp: Option<i64>,
     ) -> Self {
-        let stacktrace = redact_secrets(&stacktrace);
+        let stacktrace = crate::secret::redact(&stacktrace);
         JobException { name, root_cause: root_cause(&stacktrace), task, timestamp, stacktrace }
     }
 }

@@ -13,7 +13,7 @@ mod rest;
 mod script;
 mod submit;
 
-pub use error::{redact_secrets, root_cause, FlinkError};
+pub use error::{root_cause, FlinkError};
 pub use gateway::{
     ApiVersion, Column, Heartbeat, OperationStatus, Row, Session, SqlGateway, StatementResult,
 };

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 
-use super::error::{explain_errors, redact_secrets, FlinkError};
+use super::error::{explain_errors, FlinkError};
 use crate::retry::{Attempt, Retry, RetryError};
 
 /// How long one request may take unless the caller says otherwise. Flink answers its REST calls
@@ -31,13 +31,8 @@ struct ErrorBody {
 impl Rest {
     pub fn new(base_url: &str) -> Result<Self, FlinkError> {
         let base = base_url.trim_end_matches('/').to_string();
-        let client = reqwest::Client::builder()
-            // Our services are containers on 127.0.0.1 or a Docker network: never through a proxy.
-            .no_proxy()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(DEFAULT_REQUEST_TIMEOUT)
-            .build()
-            .map_err(|e| FlinkError::Unreachable {
+        let client =
+            crate::http::client(DEFAULT_REQUEST_TIMEOUT).map_err(|e| FlinkError::Unreachable {
                 endpoint: "HTTP client".into(),
                 url: base.clone(),
                 reason: e.to_string(),
@@ -91,13 +86,7 @@ impl Rest {
     }
 
     fn unreachable(&self, endpoint: &str, e: reqwest::Error) -> FlinkError {
-        let reason = if e.is_timeout() {
-            "request timed out".to_string()
-        } else if e.is_connect() {
-            format!("cannot connect ({})", innermost(&e))
-        } else {
-            innermost(&e)
-        };
+        let reason = crate::http::no_answer(&e);
         FlinkError::Unreachable { endpoint: endpoint.to_string(), url: self.base.clone(), reason }
     }
 }
@@ -158,34 +147,12 @@ fn http_error(endpoint: String, status: u16, body: &[u8]) -> FlinkError {
     FlinkError::Http { endpoint, status, root_cause, detail }
 }
 
-/// reqwest wraps hyper wraps io::Error; the innermost message is the one that says what broke.
-fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = e;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
-}
-
 fn excerpt(body: &[u8]) -> String {
-    let text = redact_secrets(&String::from_utf8_lossy(body));
+    let text = crate::secret::redact(&String::from_utf8_lossy(body));
     match text.char_indices().nth(BODY_EXCERPT) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text,
     }
-}
-
-/// Percent-encodes one path segment (handles and ids are hex or UUIDs, but jar ids are file names).
-pub(crate) fn segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -210,11 +177,5 @@ mod tests {
         assert_eq!(err.to_string(), "GET /x answered HTTP 502: Bad Gateway");
         let err = http_error("GET /x".into(), 500, b"");
         assert!(err.to_string().ends_with("(empty body)"));
-    }
-
-    #[test]
-    fn segments_are_encoded() {
-        assert_eq!(segment("3f2a_sql-runner.jar"), "3f2a_sql-runner.jar");
-        assert_eq!(segment("a b/c"), "a%20b%2Fc");
     }
 }

@@ -21,7 +21,9 @@ pub use datum::Datum;
 pub use decode::{decode, DecodeError};
 pub use reader::{ReaderConfig, SinkReader};
 pub use recorded::{parse_recording, RecordedTopic};
-pub use topics::{admin_client, create_topic, delete_topic, Replication, TopicDeleted, TopicError};
+pub use topics::{
+    admin_client, create_topic, delete_topic, list_topics, Replication, TopicDeleted, TopicError,
+};
 
 /// One Kafka record as read, undecoded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

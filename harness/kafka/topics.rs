@@ -19,7 +19,7 @@ pub enum Replication {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot {action} topic {topic} on {bootstrap}: {message}")]
 pub struct TopicError {
-    /// `create` or `delete`.
+    /// `create`, `delete` or `list`.
     pub action: &'static str,
     pub topic: String,
     pub bootstrap: String,
@@ -88,6 +88,22 @@ pub async fn delete_topic(bootstrap: &str, topic: &str) -> Result<TopicDeleted, 
         }
     }
     Ok(deleted)
+}
+
+/// Every topic's name, from a metadata request.
+pub async fn list_topics(bootstrap: &str) -> Result<Vec<String>, TopicError> {
+    let error = TopicError::of("list", bootstrap, "*");
+    let admin = admin_client(bootstrap).map_err(error)?;
+    tokio::task::spawn_blocking(move || {
+        admin
+            .inner()
+            .fetch_metadata(None, OPERATION_TIMEOUT)
+            .map(|m| m.topics().iter().map(|t| t.name().to_string()).collect())
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| error(e.to_string()))?
+    .map_err(error)
 }
 
 /// An admin client that fails fast when nothing answers (a metadata request proves the broker).

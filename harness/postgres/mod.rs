@@ -31,7 +31,8 @@ pub use publications::{create_publication, drop_publication, list_publications, 
 pub use recvlogical::Recvlogical;
 pub use script::{run_script, ScriptSummary};
 pub use slots::{
-    create_logical_slot, drop_slot, find_slot, list_slots, validate_slot_name, SlotInfo,
+    create_logical_slot, drop_slot, find_slot, list_slots, validate_slot_name, walsender_state,
+    SlotInfo, Walsender,
 };
 pub use wait::{wait_until, Wait};
 

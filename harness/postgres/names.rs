@@ -9,6 +9,7 @@ pub const MAX_IDENTIFIER_LEN: usize = 63;
 const PREFIX: &str = "s_";
 const SLOT_SUFFIX: &str = "_slot";
 const PUBLICATION_SUFFIX: &str = "_pub";
+const DEBEZIUM_SUFFIX: &str = "_dbz";
 /// Hex digits of the hash that keeps truncated names unique.
 const HASH_LEN: usize = 6;
 
@@ -25,14 +26,27 @@ pub struct IsolatedNames {
     pub slot: String,
     pub publication: String,
     pub topic: String,
+    /// A Debezium source's connector in Kafka Connect.
+    pub connector: String,
+    /// A Debezium source's `topic.prefix`: its topics are `<prefix>.<schema>.<table>` (and the
+    /// heartbeat topic `__debezium-heartbeat.<prefix>`), none of them the sink's.
+    pub topic_prefix: String,
 }
 
 impl IsolatedNames {
+    /// Whether `topic` is one of the Debezium connector's topics (data, heartbeat, transaction
+    /// metadata), all named after the run's own prefix.
+    pub fn is_debezium_topic(&self, topic: &str) -> bool {
+        let p = &self.topic_prefix;
+        topic == p || topic.starts_with(&format!("{p}.")) || topic.ends_with(&format!(".{p}"))
+    }
+
     pub fn derive(scenario: &str, run_id: &str) -> Self {
         let scenario_part = non_empty(sanitize(scenario), "scenario");
         let run_part = non_empty(sanitize(run_id), "run");
         let full = format!("{PREFIX}{scenario_part}_{run_part}");
         let budget = MAX_IDENTIFIER_LEN - SLOT_SUFFIX.len().max(PUBLICATION_SUFFIX.len());
+        debug_assert!(DEBEZIUM_SUFFIX.len() <= SLOT_SUFFIX.len());
         let base = if full.len() <= budget {
             full
         } else {
@@ -49,6 +63,8 @@ impl IsolatedNames {
             slot: format!("{base}{SLOT_SUFFIX}"),
             publication: format!("{base}{PUBLICATION_SUFFIX}"),
             topic: base.clone(),
+            connector: base.clone(),
+            topic_prefix: format!("{base}{DEBEZIUM_SUFFIX}"),
             base,
         }
     }
@@ -89,6 +105,29 @@ mod tests {
         assert_eq!(n.topic, n.base);
         assert_eq!(n.slot, "s_orders_cdc_v2_260521_111338_3f9a_slot");
         assert_eq!(n.publication, "s_orders_cdc_v2_260521_111338_3f9a_pub");
+        assert_eq!(n.connector, n.base);
+        assert_eq!(n.topic_prefix, "s_orders_cdc_v2_260521_111338_3f9a_dbz");
+    }
+
+    #[test]
+    fn debezium_topics_are_told_from_everyone_elses() {
+        let n = IsolatedNames::derive("orders", "r1");
+        for ours in [
+            "s_orders_r1_dbz.public.orders",
+            "__debezium-heartbeat.s_orders_r1_dbz",
+            "s_orders_r1_dbz.transaction",
+            "s_orders_r1_dbz",
+        ] {
+            assert!(n.is_debezium_topic(ours), "{ours}");
+        }
+        for theirs in [
+            n.topic.as_str(),
+            "s_orders_r1_dbz2.public.orders",
+            "other.public.orders",
+            "s_orders_r1",
+        ] {
+            assert!(!n.is_debezium_topic(theirs), "{theirs}");
+        }
     }
 
     #[test]
@@ -113,7 +152,7 @@ mod tests {
         #[test]
         fn every_name_is_a_valid_identifier(scenario in ".{0,120}", run in "[ -~]{0,40}") {
             let n = IsolatedNames::derive(&scenario, &run);
-            for name in [&n.database, &n.schema, &n.slot, &n.publication, &n.topic] {
+            for name in [&n.database, &n.schema, &n.slot, &n.publication, &n.topic, &n.connector, &n.topic_prefix] {
                 prop_assert!(!name.is_empty() && name.len() <= MAX_IDENTIFIER_LEN, "{}", name);
                 prop_assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{}", name);
                 prop_assert!(name.starts_with(PREFIX));

@@ -33,6 +33,9 @@ pub struct PreflightRequest {
     /// Default: [`DEFAULT_PUBLICATION`].
     pub publication: Option<String>,
     pub plugin: String,
+    /// The reader needs the old row of every UPDATE (Flink's `debezium-json` format fails on an
+    /// update without one): anything but REPLICA IDENTITY FULL fails.
+    pub before_images: bool,
 }
 
 impl PreflightRequest {
@@ -42,6 +45,7 @@ impl PreflightRequest {
             slot: None,
             publication: None,
             plugin: "pgoutput".into(),
+            before_images: false,
         }
     }
 }
@@ -329,7 +333,7 @@ fn ok(name: CheckName, message: impl Into<String>) -> Check {
 
 fn evaluate(facts: &Facts, table: &TableName, request: &PreflightRequest) -> Vec<Check> {
     let mut checks = vec![check_wal_level(facts), check_replication(facts)];
-    checks.extend(check_table(facts, table));
+    checks.extend(check_table(facts, table, request.before_images));
     if request.plugin == "pgoutput" {
         checks.push(check_publication(facts, table, request));
     }
@@ -365,7 +369,7 @@ fn check_replication(facts: &Facts) -> Check {
     }
 }
 
-fn check_table(facts: &Facts, table: &TableName) -> Vec<Check> {
+fn check_table(facts: &Facts, table: &TableName, before_images: bool) -> Vec<Check> {
     let Some(t) = &facts.table else {
         return vec![check(
             CheckName::Table,
@@ -397,6 +401,23 @@ fn check_table(facts: &Facts, table: &TableName) -> Vec<Check> {
     let partial = "before-images carry only the key columns (changelog-mode=all needs FULL), and unchanged TOAST columns arrive as placeholders";
     let identity = match t.replica_identity.as_str() {
         "f" => ok(CheckName::ReplicaIdentity, "REPLICA IDENTITY FULL"),
+        other if before_images => {
+            let identity = match other {
+                "d" => "DEFAULT",
+                "i" => "USING INDEX",
+                _ => "NOTHING",
+            };
+            check(
+                CheckName::ReplicaIdentity,
+                Status::Fail,
+                format!(
+                    "REPLICA IDENTITY {identity}: an UPDATE carries no before-image, and Flink's \
+                     debezium-json format fails on it (`The \"before\" field of UPDATE message is \
+                     null`); the table needs REPLICA IDENTITY FULL"
+                ),
+                full,
+            )
+        }
         "d" if !t.has_primary_key => check(
             CheckName::ReplicaIdentity,
             Status::Fail,

@@ -87,6 +87,36 @@ pub async fn find_slot(pg: &PgClient, name: &str) -> Result<Option<SlotInfo>, Pg
 }
 
 /// PostgreSQL's rule (`ReplicationSlotValidateName`): 1 to 63 of `[a-z0-9_]`.
+/// The walsender replicating from slot `name`: `None` when none holds it. Its `state` (`startup`,
+/// `catchup`, `streaming`, ...) shows only to superusers and `pg_read_all_stats` (`None` for
+/// others).
+pub async fn walsender_state(pg: &PgClient, name: &str) -> Result<Option<Walsender>, PgError> {
+    let row = pg
+        .raw()
+        .query_opt(
+            "SELECT r.application_name::text, r.state::text FROM pg_replication_slots s
+             JOIN pg_stat_replication r ON r.pid = s.active_pid
+             WHERE s.slot_name = $1",
+            &[&name],
+        )
+        .await
+        .map_err(|e| pg.error(format!("reading the walsender of slot `{name}`"), e))?;
+    Ok(row.map(|r| Walsender { application_name: r.get(0), state: r.get(1) }))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Walsender {
+    pub application_name: Option<String>,
+    pub state: Option<String>,
+}
+
+impl Walsender {
+    /// Replicating and caught up (or, where the state is hidden, replicating at all).
+    pub fn streaming(&self) -> bool {
+        self.state.as_deref().is_none_or(|s| s == "streaming")
+    }
+}
+
 pub fn validate_slot_name(name: &str) -> Result<(), PgError> {
     let invalid = |reason: &str| PgError::InvalidName {
         what: "replication slot name",

@@ -6,8 +6,8 @@
 //! temporary file in the same folder, then a rename), so a crash never leaves half a file.
 
 use super::model::RunId;
-use super::redact::Redactor;
 use super::ReportError;
+use crate::secret::Redactor;
 use crate::secret::Secret;
 use std::collections::HashSet;
 use std::io::Write;
@@ -27,6 +27,10 @@ pub enum ArtefactKind {
     FlinkExceptions,
     /// Expected vs received.
     Diff,
+    /// A Debezium source's connector configuration as posted (passwords ******).
+    ConnectorConfig,
+    /// The Kafka Connect stack trace of a connector or task that FAILED.
+    ConnectorTrace,
 }
 
 impl ArtefactKind {
@@ -37,6 +41,8 @@ impl ArtefactKind {
             ArtefactKind::Records => "records.jsonl",
             ArtefactKind::FlinkExceptions => "flink-exceptions.txt",
             ArtefactKind::Diff => "diff.txt",
+            ArtefactKind::ConnectorConfig => "connector.json",
+            ArtefactKind::ConnectorTrace => "connector-trace.txt",
         }
     }
 }

@@ -8,15 +8,14 @@
 mod artefacts;
 mod junit;
 mod model;
-mod redact;
 mod summary;
 
+pub use crate::secret::Redactor;
 pub use artefacts::{write_atomic, ArtefactKind, RunArtefacts, ScenarioArtefacts};
 pub use junit::{to_junit, MAX_SYSTEM_OUT, SUITE_NAME};
 pub use model::{
     Counts, Failure, Outcome, Phase, PhaseTiming, RunId, RunReport, ScenarioClock, ScenarioResult,
 };
-pub use redact::Redactor;
 pub use summary::{format_duration, render_summary};
 
 use std::path::{Path, PathBuf};

@@ -51,6 +51,8 @@ pub enum Phase {
     /// The CDC readiness checklist, before a CDC job is submitted.
     Preflight,
     Topic,
+    /// A Debezium source's connector: posted to Kafka Connect, until its task streams.
+    Connector,
     Submit,
     JobRunning,
     Steps,
@@ -59,12 +61,13 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 10] = [
+    pub const ALL: [Phase; 11] = [
         Phase::Stack,
         Phase::Setup,
         Phase::Lint,
         Phase::Preflight,
         Phase::Topic,
+        Phase::Connector,
         Phase::Submit,
         Phase::JobRunning,
         Phase::Steps,
@@ -79,6 +82,7 @@ impl Phase {
             Phase::Lint => "lint",
             Phase::Preflight => "preflight",
             Phase::Topic => "topic",
+            Phase::Connector => "connector",
             Phase::Submit => "submit",
             Phase::JobRunning => "job-running",
             Phase::Steps => "steps",

@@ -44,6 +44,10 @@ pub struct ScenarioContext<'p> {
     pub occupied: Vec<String>,
     /// The scenario's topic exists (teardown deletes it where the services keep topics).
     pub topic_created: bool,
+    /// The Debezium connector posted to Kafka Connect (teardown deletes it, then its topics).
+    pub connector: Option<String>,
+    /// Debezium's topics may exist (teardown deletes every topic under the run's prefix).
+    pub debezium_topics: bool,
 }
 
 impl<'p> ScenarioContext<'p> {
@@ -97,6 +101,8 @@ pub fn target(services: Services<'_>, planned: &Planned) -> Target {
         topic: names.topic.clone(),
         slot_name: names.slot.clone(),
         publication_name: names.publication.clone(),
+        connector_name: names.connector.clone(),
+        topic_prefix: names.topic_prefix.clone(),
     }
 }
 

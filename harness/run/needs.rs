@@ -15,8 +15,16 @@ pub fn missing_piece(
     let needed = match connector {
         Some(SourceConnector::Cdc) => Some((FlinkConnector::PostgresCdc, "postgres-cdc connector")),
         Some(SourceConnector::Jdbc) => Some((FlinkConnector::Jdbc, "jdbc connector")),
-        None => None,
+        // Flink reads Debezium's topic with the kafka connector, checked below.
+        Some(SourceConnector::Debezium) | None => None,
     };
+    if connector == Some(SourceConnector::Debezium) && images.connect.is_none() {
+        return Some(format!(
+            "scenario `{}` needs Kafka Connect with Debezium's PostgreSQL connector, which the \
+             stack was started without",
+            scenario.name
+        ));
+    }
     if let Some((_, name)) = needed.filter(|(c, _)| !has(*c)) {
         return Some(format!(
             "scenario `{}` needs the {name}, which the {} images ({flink}) lack: \
@@ -77,6 +85,7 @@ mod tests {
                 connectors,
                 sql_runner_jar: "/opt/sql-runner.jar".into(),
             },
+            connect: None,
         }
     }
 

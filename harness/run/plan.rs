@@ -23,6 +23,13 @@ pub struct Planned {
     pub names: IsolatedNames,
 }
 
+impl Planned {
+    /// A Debezium source runs on Kafka Connect.
+    pub fn needs_connect(&self) -> bool {
+        self.connector == Some(SourceConnector::Debezium)
+    }
+}
+
 /// Every problem found, rendered (findings with file:line and snippets).
 #[derive(Debug, thiserror::Error)]
 #[error("{count} scenario problem(s); nothing was started")]

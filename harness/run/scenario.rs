@@ -1,5 +1,6 @@
-//! One scenario through its phases: setup → lint → topic → submit → job running → steps →
-//! expect, then always teardown. Every phase is timed and bounded.
+//! One scenario through its phases: setup → lint → preflight → topic → connector (Debezium) →
+//! submit → job running → steps → expect, then always teardown. Every phase is timed and
+//! bounded.
 
 use super::action::{self, run_step};
 use super::context::{admin_config, target, ScenarioContext};
@@ -30,6 +31,8 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
         flush_marks: Default::default(),
         occupied: Vec::new(),
         topic_created: false,
+        connector: None,
+        debezium_topics: false,
     };
     tracing::info!(scenario = %planned.scenario.name, "running {}", planned.path.display());
     // An interruption stops the phases, not the teardown: what the scenario created goes, which
@@ -101,11 +104,18 @@ async fn phases(
     }
 
     let topic = cx.planned.names.topic.clone();
+    // Debezium's topic exists before the job: Flink's Kafka source finds a topic created later
+    // only at its next partition discovery, minutes on.
+    let debezium_topic = sql.connector.as_ref().map(|c| c.topic());
+    cx.debezium_topics = debezium_topic.is_some();
     bounded(Phase::Topic, timeouts.setup, clock, async {
-        services
-            .create_topic(&topic)
-            .await
-            .map_err(|e| ScenarioFailure::error(Phase::Topic, e.to_string()))
+        for topic in std::iter::once(&topic).chain(debezium_topic.as_ref()) {
+            services
+                .create_topic(topic)
+                .await
+                .map_err(|e| ScenarioFailure::error(Phase::Topic, e.to_string()))?;
+        }
+        Ok(())
     })
     .await?;
     cx.topic_created = true;
@@ -113,6 +123,9 @@ async fn phases(
     let script = sql.statements().join("\n");
     let start_at = scenario.job_start_step().unwrap_or(0);
     run_steps(suite, cx, clock, 0..start_at).await?;
+    if let Some(connector) = &sql.connector {
+        action::connector::start(suite, cx, clock, connector).await?;
+    }
     action::job::start(suite, cx, clock, &script, sql.source_is_bounded()).await?;
     run_steps(suite, cx, clock, start_at..scenario.steps.len()).await?;
 

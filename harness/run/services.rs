@@ -48,6 +48,16 @@ impl<'a> Services<'a> {
         }
     }
 
+    /// Kafka Connect's REST API from the host, when the services have one.
+    pub fn connect_url(&self) -> Option<&'a str> {
+        match self {
+            Services::Stack(stack) => {
+                stack.endpoints().connect.as_ref().map(|c| c.rest_url.as_str())
+            }
+            Services::Target(target) => target.connect_url.as_deref(),
+        }
+    }
+
     /// The harness's own containers; `None` for a target.
     pub fn stack(&self) -> Option<&'a Stack> {
         match self {
@@ -66,5 +76,9 @@ impl<'a> Services<'a> {
 
     pub async fn delete_topic(&self, topic: &str) -> Result<TopicDeleted, TopicError> {
         crate::kafka::delete_topic(self.kafka_bootstrap(), topic).await
+    }
+
+    pub async fn list_topics(&self) -> Result<Vec<String>, TopicError> {
+        crate::kafka::list_topics(self.kafka_bootstrap()).await
     }
 }

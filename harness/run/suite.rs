@@ -82,7 +82,7 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
     let mut results: Vec<Option<ScenarioResult>> = vec![None; planned.len()];
     let started = match &options.target {
         Some(target) => {
-            let runnable = without_container_steps(&planned, &mut results);
+            let runnable = without_container_steps(&planned, target, &mut results);
             let services = Services::Target(target);
             let ran =
                 run_on_services(services, &planned, &runnable, options, &run_id, Duration::ZERO)
@@ -114,9 +114,12 @@ async fn run_on_new_stack(
     run_id: &RunId,
     results: &mut [Option<ScenarioResult>],
 ) -> bool {
+    let connect = planned.iter().any(Planned::needs_connect);
     let images = match options.resolved_images.clone() {
         Some(images) => Ok(images),
-        None => images::ensure(options.images, options.flink).await.map_err(|e| e.to_string()),
+        None => {
+            images::ensure(options.images, options.flink, connect).await.map_err(|e| e.to_string())
+        }
     };
     let images = match images {
         Ok(images) => images,
@@ -148,6 +151,7 @@ async fn run_on_new_stack(
         progress: options.progress,
         artefacts_root: options.artefacts_root.clone(),
         run_id: Some(run_id.as_str().to_string()),
+        connect: runnable.iter().any(|&i| planned[i].needs_connect()),
         ..StackConfig::default()
     };
     let stack_clock = tokio::time::Instant::now();
@@ -190,9 +194,11 @@ async fn run_on_new_stack(
 }
 
 /// The scenarios without a verdict yet, but for those with a step that needs the harness's own
-/// containers (a `--target` has none to restart, pause or exec into): they get one now.
+/// containers (a `--target` has none to restart, pause or exec into) and Debezium sources on a
+/// target without Kafka Connect: they get one now.
 fn without_container_steps(
     planned: &[Planned],
+    target: &Target,
     results: &mut [Option<ScenarioResult>],
 ) -> Vec<usize> {
     let mut runnable = Vec::new();
@@ -201,7 +207,14 @@ fn without_container_steps(
             continue;
         }
         let steps = &p.scenario.steps;
-        if let Some(step) = steps.iter().find_map(|s| needs_containers(&s.kind)) {
+        if p.needs_connect() && target.connect_url.is_none() {
+            let why = format!(
+                "the source is Debezium, and {} names no Kafka Connect: add `[connect] rest = \
+                 \"http://...:8083\"` (a worker with Debezium's PostgreSQL connector)",
+                target.file
+            );
+            results[i] = Some(not_run(p, ScenarioFailure::failed(Phase::Connector, why)));
+        } else if let Some(step) = steps.iter().find_map(|s| needs_containers(&s.kind)) {
             let why = format!(
                 "step `{step}` needs the harness's own containers; a --target's services are \
                  never restarted, paused or entered (run it without --target)"
@@ -362,7 +375,7 @@ async fn sql_runner_jar(
             None => match options.resolved_images.clone() {
                 Some(images) => images.flink,
                 None => {
-                    images::ensure(options.images, options.flink)
+                    images::ensure(options.images, options.flink, false)
                         .await
                         .map_err(|e| fail(e.to_string()))?
                         .flink

@@ -13,6 +13,10 @@ pub async fn run(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Result<(), 
     if let Err(e) = action::job::cancel(suite, cx, timeout).await {
         problems.push(e.root_cause);
     }
+    // Before the slot is dropped: a running connector would create it again.
+    if let Err(e) = action::connector::teardown(suite, cx, timeout).await {
+        problems.push(e.root_cause);
+    }
     if let Some(job) = cx.job.take() {
         if let Err(e) = job.submitted.release().await {
             problems.push(format!("closing the gateway session: {e}"));
@@ -39,6 +43,20 @@ pub async fn run(suite: &Suite<'_>, cx: &mut ScenarioContext<'_>) -> Result<(), 
         let topic = &cx.planned.names.topic;
         match suite.services.delete_topic(topic).await {
             Ok(_) => cx.topic_created = false,
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if cx.debezium_topics && !suite.keep {
+        let names = &cx.planned.names;
+        match suite.services.list_topics().await {
+            Ok(topics) => {
+                for topic in topics.iter().filter(|t| names.is_debezium_topic(t)) {
+                    if let Err(e) = suite.services.delete_topic(topic).await {
+                        problems.push(e.to_string());
+                    }
+                }
+                cx.debezium_topics = false;
+            }
             Err(e) => problems.push(e.to_string()),
         }
     }

@@ -18,6 +18,9 @@ pub struct Scenario {
     /// SQL run once in PostgreSQL before the Flink job is submitted.
     pub setup: Option<EmbeddedSql>,
     pub source: Source,
+    /// For a `debezium` source: the Kafka Connect connector that writes the table's changes to
+    /// Kafka, where the Flink source table reads them.
+    pub debezium: Option<DebeziumSource>,
     pub sink: Sink,
     pub flink: FlinkSettings,
     /// Run in order after the job starts (or around an explicit [`JobAction::Start`] step).
@@ -40,6 +43,15 @@ impl Scenario {
             Sink::Structured(_) => None,
         };
         source.into_iter().chain(sink).chain(self.flink.insert.as_ref()).collect()
+    }
+
+    /// The source's connector: a structured source's, Debezium's, or `None` for verbatim SQL
+    /// (whose WITH clause names it).
+    pub fn source_connector(&self) -> Option<SourceConnector> {
+        match self.debezium {
+            Some(_) => Some(SourceConnector::Debezium),
+            None => self.source.connector(),
+        }
     }
 
     /// The index of the step that starts the job; without one the job starts before the first step.
@@ -80,6 +92,9 @@ pub enum SourceConnector {
     Cdc,
     /// jdbc (Aiven: JDBC): a bounded scan of the table.
     Jdbc,
+    /// Debezium's PostgreSQL connector on Kafka Connect writes the changes to a topic; Flink
+    /// reads it with the `kafka` connector and the `debezium-json` format.
+    Debezium,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +112,20 @@ impl Source {
             Source::Verbatim(_) => None,
         }
     }
+}
+
+/// The Debezium connector of a `debezium` source: generated from `table` and `options`, or the
+/// configuration as users post it to Kafka Connect (`config`, JSON).
+#[derive(Debug, Clone)]
+pub struct DebeziumSource {
+    /// The table Debezium captures (the harness publishes it and reads its columns).
+    pub table: TableName,
+    /// Debezium connector properties added to the generated configuration, in file order.
+    pub options: Vec<ConnectorOption>,
+    /// The configuration as posted to Kafka Connect: `{"name": ..., "config": {...}}` or the
+    /// `config` object alone.
+    pub config: Option<EmbeddedSql>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +235,8 @@ pub enum StepKind {
     Generate(Generator),
     /// Control the Flink job.
     Job(JobAction),
+    /// Control a Debezium source's connector through Kafka Connect's REST API.
+    Connector(ConnectorAction),
     /// Break something on purpose.
     Fault(Fault),
     /// Check the replication slot; retried until the step's timeout, like every check.
@@ -281,6 +312,17 @@ pub enum JobAction {
     Cancel,
     ResumeFromSavepoint,
     ResumeFromCheckpoint,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectorAction {
+    /// `PUT /connectors/<name>/pause`: the task stops reading, its slot goes inactive.
+    Pause,
+    Resume,
+    /// Restarts the connector and its task; waits until it streams again.
+    Restart,
+    /// Deletes the connector (its slot stays, retaining WAL).
+    Delete,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,8 @@ pub struct RawPostgres {
 pub struct RawTable {
     pub connector: Option<S<String>>,
     pub sql: Option<S<String>>,
+    /// A Debezium connector's configuration, JSON.
+    pub config: Option<S<String>>,
     pub name: Option<S<String>>,
     pub table: Option<S<String>>,
     pub topic: Option<S<String>>,
@@ -48,6 +50,7 @@ pub struct RawStep {
     pub wait_until: Option<S<String>>,
     pub generate: Option<S<String>>,
     pub job: Option<S<String>>,
+    pub connector: Option<S<String>>,
     pub fault: Option<S<String>>,
     pub verify_slot: Option<S<String>>,
     // Modifiers; validation checks which action accepts which.

@@ -14,7 +14,7 @@ pub const TOP_LEVEL_KEYS: &[&str] =
 /// `[source]` and `[sink]` share one serde struct; these are the fields each one documents, so
 /// that a did-you-mean never suggests a sink field for the source.
 const SOURCE_KEYS: &[&str] =
-    &["connector", "table", "columns", "primary_key", "options", "name", "sql"];
+    &["connector", "table", "columns", "primary_key", "options", "name", "sql", "config"];
 const SINK_KEYS: &[&str] = &[
     "connector",
     "topic",

@@ -4,6 +4,7 @@
 //! uses), so `cdc-harness sql` and `run` print and submit the same text. Passwords stay [`Secret`]s
 //! inside [`SqlText`] until someone explicitly asks for the executable form.
 
+use super::debezium::GeneratedConnector;
 use super::rewrite;
 use super::types::{pg_to_flink, quote_identifier, quote_string};
 use crate::diagnostics::{Finding, SourceFile, Span};
@@ -49,11 +50,15 @@ pub fn upstream_connector(name: &str) -> Option<&'static str> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     pub postgres: PostgresEndpoint,
-    /// `host:port` as Flink's TaskManagers reach the broker.
+    /// `host:port` as Flink's TaskManagers (and Kafka Connect) reach the broker.
     pub kafka_bootstrap: String,
     pub topic: String,
     pub slot_name: String,
     pub publication_name: String,
+    /// A Debezium source's connector name in Kafka Connect.
+    pub connector_name: String,
+    /// A Debezium source's `topic.prefix`: its topics are `<prefix>.<schema>.<table>`.
+    pub topic_prefix: String,
 }
 
 /// PostgreSQL as Flink's TaskManagers reach it.
@@ -99,6 +104,8 @@ impl Target {
             topic: declared.topic.unwrap_or_else(|| scenario.name.clone()),
             publication_name: derived_name(&scenario.name, "_pub"),
             slot_name,
+            connector_name: scenario.name.clone(),
+            topic_prefix: declared.topic_prefix.unwrap_or_else(|| derived_name(&scenario.name, "")),
         }
     }
 }
@@ -192,6 +199,8 @@ pub struct GeneratedSql {
     pub sink_table: String,
     /// The source's connector (verbatim SQL included), when it is one the harness knows.
     pub source_connector: Option<SourceConnector>,
+    /// A Debezium source's Kafka Connect connector, posted before the job is submitted.
+    pub connector: Option<GeneratedConnector>,
 }
 
 impl GeneratedSql {
@@ -205,6 +214,18 @@ impl GeneratedSql {
         let mut out = String::new();
         for line in &self.header {
             out.push_str(&format!("-- {line}\n"));
+        }
+        if let Some(connector) = &self.connector {
+            out.push_str(&format!(
+                "\n-- Kafka Connect: the Debezium connector (POST /connectors), writing topic {}:\n",
+                connector.topic()
+            ));
+            for change in &connector.changes {
+                out.push_str(&format!("-- {change}\n"));
+            }
+            for line in connector.render(show_secrets).lines() {
+                out.push_str(&format!("-- {line}\n"));
+            }
         }
         let settings_commented = self.dialect == Dialect::Aiven;
         if !self.settings.is_empty() {
@@ -298,8 +319,32 @@ pub fn generate(
         ),
     ];
 
-    let (source, source_shape, source_connector, source_ref) = match &scenario.source {
-        Source::Structured(s) => {
+    let connector = match &scenario.debezium {
+        Some(debezium) => Some(super::debezium::connector(scenario, debezium, target)?),
+        None => None,
+    };
+    let mut conversions: Vec<(String, String)> = Vec::new();
+    let (source, source_shape, source_connector, source_ref) = match (&scenario.source, &connector)
+    {
+        (Source::Structured(s), Some(connector)) => {
+            let part = debezium_source(scenario, s, connector, catalog, target)
+                .map_err(|f| fail(vec![f]))?;
+            conversions = part.conversions;
+            (
+                part.statement,
+                part.shape,
+                Some(SourceConnector::Debezium),
+                quote_identifier(&s.flink_name),
+            )
+        }
+        (Source::Structured(s), None) if s.connector == SourceConnector::Debezium => {
+            return Err(fail(vec![Finding::error(
+                "sql/no-connector",
+                s.span,
+                "a `debezium` source needs its connector configuration",
+            )]))
+        }
+        (Source::Structured(s), None) => {
             let shape = source_shape(scenario, s, catalog).map_err(|f| fail(vec![f]))?;
             let sql = structured_source(s, &shape, target, dialect);
             (
@@ -309,13 +354,32 @@ pub fn generate(
                 quote_identifier(&s.flink_name),
             )
         }
-        Source::Verbatim(sql) => {
-            let v = rewrite::verbatim_table(scenario, sql, rewrite::Role::Source, target, dialect)?;
-            (v.statement, v.shape, v.source_connector, v.reference)
+        (Source::Verbatim(sql), connector) => {
+            // A Debezium source's pasted table reads the connector's topic, not the sink's.
+            let pointed = match connector {
+                Some(c) => Target { topic: c.topic(), ..target.clone() },
+                None => target.clone(),
+            };
+            let v =
+                rewrite::verbatim_table(scenario, sql, rewrite::Role::Source, &pointed, dialect)?;
+            let source_connector = if connector.is_some() {
+                Some(SourceConnector::Debezium)
+            } else {
+                v.source_connector
+            };
+            (v.statement, v.shape, source_connector, v.reference)
         }
     };
     if let Some(origin) = &source_shape.origin {
         header.push(origin.clone());
+    }
+    if connector.is_some() && dialect == Dialect::Aiven {
+        header.push(
+            "Aiven: create the connector in Aiven for Apache Kafka Connect (console or `avn service \
+             connector create`), and the source table in Aiven for Apache Flink over its topic \
+             through the Kafka integration, which supplies 'properties.bootstrap.servers'."
+                .to_string(),
+        );
     }
     let (sink, sink_shape, sink_ref) = match &scenario.sink {
         Sink::Structured(s) => {
@@ -338,8 +402,14 @@ pub fn generate(
             sql: text(&terminated(insert.text.trim())),
         },
         None => {
-            let columns: Vec<String> =
-                sink_shape.columns.iter().map(|(n, _)| quote_identifier(n)).collect();
+            let columns: Vec<String> = sink_shape
+                .columns
+                .iter()
+                .map(|(n, _)| match conversions.iter().find(|(c, _)| c == n) {
+                    Some((_, expr)) => format!("{expr} AS {}", quote_identifier(n)),
+                    None => quote_identifier(n),
+                })
+                .collect();
             let select = if columns.is_empty() { "*".to_string() } else { columns.join(", ") };
             GeneratedStatement {
                 comments: Vec::new(),
@@ -347,16 +417,21 @@ pub fn generate(
             }
         }
     };
+    let utc = !conversions.is_empty()
+        && conversions
+            .iter()
+            .any(|(_, e)| e.contains("TO_TIMESTAMP_LTZ") || e.contains("FROM_UNIXTIME"));
     Ok(GeneratedSql {
         dialect,
         header,
-        settings: settings(scenario, source_connector),
+        settings: settings(scenario, source_connector, utc),
         source,
         sink,
         insert,
         source_table: source_ref,
         sink_table: sink_ref,
         source_connector,
+        connector,
     })
 }
 
@@ -385,12 +460,23 @@ fn terminated(sql: &str) -> String {
 /// checkpoint completes), so a CDC scenario without them would retain WAL forever.
 pub const CDC_CHECKPOINT_INTERVAL: &str = "2s";
 
-fn settings(scenario: &Scenario, connector: Option<SourceConnector>) -> Vec<GeneratedStatement> {
+/// The time zone conversions of Debezium's epoch numbers are computed in: UTC gives back
+/// PostgreSQL's wall-clock time.
+const TIME_ZONE_KEY: &str = "table.local-time-zone";
+
+fn settings(
+    scenario: &Scenario,
+    connector: Option<SourceConnector>,
+    utc: bool,
+) -> Vec<GeneratedStatement> {
     let mut entries: Vec<(String, String)> =
         scenario.flink.settings.iter().map(|o| (o.key.clone(), o.value.clone())).collect();
     let key = "execution.checkpointing.interval";
     if connector == Some(SourceConnector::Cdc) && !entries.iter().any(|(k, _)| k == key) {
         entries.insert(0, (key.to_string(), CDC_CHECKPOINT_INTERVAL.to_string()));
+    }
+    if utc && !entries.iter().any(|(k, _)| k == TIME_ZONE_KEY) {
+        entries.insert(0, (TIME_ZONE_KEY.to_string(), "UTC".to_string()));
     }
     entries
         .into_iter()
@@ -401,21 +487,136 @@ fn settings(scenario: &Scenario, connector: Option<SourceConnector>) -> Vec<Gene
         .collect()
 }
 
+/// The source's columns as declared in the scenario.
+fn declared_shape(s: &StructuredSource) -> Option<TableShape> {
+    let columns = s.columns.as_ref()?;
+    Some(TableShape {
+        columns: columns.iter().map(|c| (c.name.clone(), c.flink_type.clone())).collect(),
+        primary_key: declared_key(s).unwrap_or_default(),
+        origin: None,
+    })
+}
+
+fn declared_key(s: &StructuredSource) -> Option<Vec<String>> {
+    s.primary_key.as_ref().map(|k| k.iter().map(|c| c.value.clone()).collect())
+}
+
 fn source_shape(
     scenario: &Scenario,
     s: &StructuredSource,
     catalog: Option<&PgTable>,
 ) -> Result<TableShape, Finding> {
-    let declared_key =
-        s.primary_key.as_ref().map(|k| k.iter().map(|c| c.value.clone()).collect::<Vec<_>>());
-    if let Some(columns) = &s.columns {
-        return Ok(TableShape {
-            columns: columns.iter().map(|c| (c.name.clone(), c.flink_type.clone())).collect(),
-            primary_key: declared_key.unwrap_or_default(),
-            origin: None,
-        });
+    if let Some(shape) = declared_shape(s) {
+        return Ok(shape);
     }
-    let (table, origin, base) = match catalog {
+    let (table, origin, base) = pg_table(scenario, s, catalog)?;
+    let mut columns = Vec::new();
+    for c in &table.columns {
+        let flink =
+            pg_to_flink(&c.pg_type, s.connector).map_err(|why| unmapped(s, base, c, why))?;
+        columns.push((c.name.clone(), flink));
+    }
+    Ok(TableShape {
+        columns,
+        primary_key: declared_key(s).unwrap_or(table.primary_key),
+        origin: Some(origin),
+    })
+}
+
+fn unmapped(
+    s: &StructuredSource,
+    base: Option<Span>,
+    c: &crate::scenario::pg_schema::PgColumn,
+    why: String,
+) -> Finding {
+    let at = base
+        .map(|r| Span::new(r.start + c.offset, r.start + c.offset + c.name.len()))
+        .unwrap_or(s.table.span);
+    Finding::error("sql/unmapped-type", at, why)
+        .with_help("list the source's columns, such as `columns = [\"id INT\", \"doc STRING\"]`")
+}
+
+/// A Debezium source's Flink table and how its columns become what the rest of the job sees.
+struct DebeziumPart {
+    statement: GeneratedStatement,
+    /// The columns the INSERT selects: converted types where Debezium's encoding needs it.
+    shape: TableShape,
+    /// `(column, expression)` for the converted columns.
+    conversions: Vec<(String, String)>,
+}
+
+fn debezium_source(
+    scenario: &Scenario,
+    s: &StructuredSource,
+    connector: &GeneratedConnector,
+    catalog: Option<&PgTable>,
+    target: &Target,
+) -> Result<DebeziumPart, Finding> {
+    let mut comments = Vec::new();
+    let mut conversions = Vec::new();
+    let mut iso = false;
+    let (wire, shape) = match declared_shape(s) {
+        Some(shape) => (shape.clone(), shape),
+        None => {
+            let (table, origin, base) = pg_table(scenario, s, catalog)?;
+            let modes = connector.modes();
+            let (mut wire, mut seen) = (Vec::new(), Vec::new());
+            for c in &table.columns {
+                let column = super::debezium::types::debezium_column(&c.pg_type, &modes)
+                    .map_err(|why| unmapped(s, base, c, why))?;
+                iso |= column.iso_timestamp;
+                wire.push((c.name.clone(), column.wire_type.clone()));
+                match column.conversion {
+                    Some(conversion) => {
+                        comments.push(Comment(text(&format!(
+                            "`{}` {}: Debezium writes {} {}; the INSERT converts it to {}.",
+                            c.name,
+                            column.wire_type,
+                            c.pg_type,
+                            conversion.encoding,
+                            conversion.flink_type
+                        ))));
+                        conversions.push((
+                            c.name.clone(),
+                            conversion.expression(&quote_identifier(&c.name)),
+                        ));
+                        seen.push((c.name.clone(), conversion.flink_type));
+                    }
+                    None => seen.push((c.name.clone(), column.wire_type)),
+                }
+            }
+            let key = declared_key(s).unwrap_or(table.primary_key);
+            (
+                TableShape { columns: wire, primary_key: key.clone(), origin: Some(origin) },
+                TableShape { columns: seen, primary_key: key, origin: None },
+            )
+        }
+    };
+    let mut with = WithClause(Vec::new());
+    with.plain("connector", "kafka");
+    with.plain("topic", connector.topic());
+    with.plain("properties.bootstrap.servers", target.kafka_bootstrap.clone());
+    with.plain("scan.startup.mode", "earliest-offset");
+    with.plain("format", "debezium-json");
+    if iso {
+        with.plain("debezium-json.timestamp-format.standard", "ISO-8601");
+    }
+    let sql = create_table(&s.flink_name, &wire, with);
+    Ok(DebeziumPart {
+        statement: GeneratedStatement { comments, sql },
+        shape: TableShape { origin: wire.origin.clone(), ..shape },
+        conversions,
+    })
+}
+
+/// The source table as PostgreSQL has it: the live catalog's, else the setup SQL's CREATE TABLE
+/// (with where that sits in the file, for findings).
+fn pg_table(
+    scenario: &Scenario,
+    s: &StructuredSource,
+    catalog: Option<&PgTable>,
+) -> Result<(PgTable, String, Option<Span>), Finding> {
+    Ok(match catalog {
         Some(t) => {
             (t.clone(), format!("Columns of {}: from the PostgreSQL catalog.", s.table), None)
         }
@@ -432,23 +633,6 @@ fn source_shape(
                 setup.region,
             )
         }
-    };
-    let mut columns = Vec::new();
-    for c in &table.columns {
-        let flink = pg_to_flink(&c.pg_type, s.connector).map_err(|why| {
-            let at = base
-                .map(|r| Span::new(r.start + c.offset, r.start + c.offset + c.name.len()))
-                .unwrap_or(s.table.span);
-            Finding::error("sql/unmapped-type", at, why).with_help(
-                "list the source's columns, such as `columns = [\"id INT\", \"doc STRING\"]`",
-            )
-        })?;
-        columns.push((c.name.clone(), flink));
-    }
-    Ok(TableShape {
-        columns,
-        primary_key: declared_key.unwrap_or(table.primary_key),
-        origin: Some(origin),
     })
 }
 
@@ -553,7 +737,8 @@ fn structured_source(
     let pg = &target.postgres;
     let mut with = WithClause(Vec::new());
     match s.connector {
-        SourceConnector::Cdc => {
+        // Its Flink table is the `kafka` connector over Debezium's topic (`debezium_source`).
+        SourceConnector::Cdc | SourceConnector::Debezium => {
             with.plain("connector", dialect.connector("postgres-cdc"));
             with.plain("hostname", pg.host.clone());
             with.plain("port", pg.port.to_string());

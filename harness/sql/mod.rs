@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod ddl;
+pub mod debezium;
 pub mod generate;
 pub mod lint;
 pub mod rewrite;

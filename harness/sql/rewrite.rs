@@ -397,6 +397,8 @@ fn apply(text: &str, statement: Span, edits: &[Edit]) -> SqlText {
 pub struct DeclaredNames {
     pub slot: Option<String>,
     pub topic: Option<String>,
+    /// A pasted Debezium configuration's `topic.prefix`.
+    pub topic_prefix: Option<String>,
 }
 
 pub fn declared_names(scenario: &Scenario) -> DeclaredNames {
@@ -417,7 +419,13 @@ pub fn declared_names(scenario: &Scenario) -> DeclaredNames {
         Sink::Structured(s) => Some(s.topic.value.clone()),
         Sink::Verbatim(sql) => verbatim_option(sql, "sink", "topic"),
     };
-    DeclaredNames { slot, topic }
+    let config = scenario.debezium.as_ref().and_then(|d| d.config.as_ref()).map(|json| {
+        let file = SourceFile::new("config", json.text.clone());
+        super::debezium::parse_config(&file, Span::new(0, json.text.len()))
+    });
+    let from_config = |key: &str| config.as_ref().and_then(|c| c.value(key)).and_then(real);
+    let slot = if scenario.debezium.is_some() { from_config("slot.name") } else { slot };
+    DeclaredNames { slot, topic, topic_prefix: from_config("topic.prefix") }
 }
 
 #[cfg(test)]

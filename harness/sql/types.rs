@@ -66,18 +66,19 @@ pub fn pg_to_flink(pg_type: &str, connector: SourceConnector) -> Result<String, 
     Ok(flink)
 }
 
-/// postgres-cdc reads timestamptz as an instant (TIMESTAMP_LTZ). The JDBC connector's row
+/// postgres-cdc (and Flink from Debezium's ISO-8601 text) reads timestamptz as an instant
+/// (TIMESTAMP_LTZ). The JDBC connector's row
 /// converter has no TIMESTAMP_LTZ case ("Unsupported type"), so for JDBC the column is read as
 /// TIMESTAMP: the instant's wall-clock time in the TaskManager's time zone.
 fn timestamp_with_zone(connector: SourceConnector, precision: &str) -> String {
     match connector {
-        SourceConnector::Cdc => format!("TIMESTAMP_LTZ{precision}"),
+        SourceConnector::Cdc | SourceConnector::Debezium => format!("TIMESTAMP_LTZ{precision}"),
         SourceConnector::Jdbc => format!("TIMESTAMP{precision}"),
     }
 }
 
 /// `numeric(10, 2)` -> (`numeric`, [10, 2]); `timestamp(3) with time zone` keeps its suffix.
-fn split_modifiers(t: &str) -> (String, Vec<String>) {
+pub(crate) fn split_modifiers(t: &str) -> (String, Vec<String>) {
     match (t.find('('), t.find(')')) {
         (Some(open), Some(close)) if open < close => {
             let args = t[open + 1..close]

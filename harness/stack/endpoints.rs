@@ -13,6 +13,8 @@ pub struct Endpoints {
     pub postgres: PostgresEndpoint,
     pub kafka: KafkaEndpoint,
     pub flink: FlinkEndpoint,
+    /// Kafka Connect, when the stack runs it.
+    pub connect: Option<ConnectEndpoint>,
     pub images: Images,
 }
 
@@ -81,6 +83,15 @@ pub struct KafkaEndpoint {
     pub bootstrap_host: String,
     /// `properties.bootstrap.servers` for Flink and other containers on the network.
     pub bootstrap_network: String,
+}
+
+/// Kafka Connect's REST API.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConnectEndpoint {
+    /// From the host.
+    pub rest_url: String,
+    /// From the stack's network.
+    pub rest_url_network: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -125,9 +125,7 @@ pub(crate) async fn start(
 
     let rest_url = format!("http://127.0.0.1:{rest_port}");
     let gateway_url = gateway.as_ref().map(|_| format!("http://127.0.0.1:{gateway_port}"));
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
+    let http = crate::http::client(Duration::from_secs(5))
         .map_err(|e| StackError::setup(JOBMANAGER, e))?;
 
     let cluster_ready = async {

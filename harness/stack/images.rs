@@ -14,7 +14,7 @@ pub(crate) mod docker;
 mod lock;
 
 pub use build::{Action, Outcome};
-pub use catalog::SQL_RUNNER_JAR;
+pub use catalog::{DEBEZIUM_VERSION, SQL_RUNNER_JAR};
 
 use super::engine::{self, EngineError};
 use catalog::{Recipe, Role};
@@ -112,6 +112,8 @@ pub struct Images {
     pub kafka: ImageRef,
     pub kafka_flavour: KafkaFlavour,
     pub flink: FlinkImage,
+    /// Kafka Connect with Debezium's PostgreSQL connector, when asked for.
+    pub connect: Option<ImageRef>,
 }
 
 impl fmt::Display for ImageSource {
@@ -169,9 +171,14 @@ pub fn cache_dir() -> PathBuf {
     base.join("cdc-harness")
 }
 
-/// Every image of one stack, made present in the engine (built or pulled where missing).
-pub async fn ensure(source: ImageSource, flink: FlinkVersion) -> Result<Images, ImageError> {
-    Ok(ensure_reporting(source, flink).await?.images)
+/// Every image of one stack, made present in the engine (built or pulled where missing);
+/// `connect` adds the Kafka Connect image.
+pub async fn ensure(
+    source: ImageSource,
+    flink: FlinkVersion,
+    connect: bool,
+) -> Result<Images, ImageError> {
+    Ok(ensure_reporting(source, flink, connect).await?.images)
 }
 
 /// [`ensure`] plus what was done to each image and how long it took.
@@ -185,13 +192,15 @@ pub struct Ensured {
 pub async fn ensure_reporting(
     source: ImageSource,
     flink: FlinkVersion,
+    connect: bool,
 ) -> Result<Ensured, ImageError> {
-    ensure_with(source, flink, build::Options::default()).await
+    ensure_with(source, flink, connect, build::Options::default()).await
 }
 
 async fn ensure_with(
     source: ImageSource,
     flink: FlinkVersion,
+    connect: bool,
     options: build::Options,
 ) -> Result<Ensured, ImageError> {
     let started = Instant::now();
@@ -199,7 +208,7 @@ async fn ensure_with(
     let progress = build::Progress::new();
     let result = async {
         let (source, reason) = resolve(source, flink, &progress).await?;
-        let recipes = recipes(source, flink).await?;
+        let recipes = recipes(source, flink, connect).await?;
         let outcomes = build::realise(&recipes, options, &progress).await?;
         Ok(Ensured {
             images: describe(source, reason, flink, &recipes),
@@ -246,7 +255,7 @@ async fn auto(
     progress: &build::Progress,
 ) -> Result<(ImageSource, String), ImageError> {
     let mut first_missing = None;
-    for recipe in catalog::registry(flink) {
+    for recipe in catalog::registry(flink, false) {
         if !docker::image_exists(&recipe.image().to_string()).await? {
             first_missing = Some(recipe);
             break;
@@ -266,12 +275,16 @@ async fn auto(
     }
 }
 
-async fn recipes(source: ImageSource, flink: FlinkVersion) -> Result<Vec<Recipe>, ImageError> {
+async fn recipes(
+    source: ImageSource,
+    flink: FlinkVersion,
+    connect: bool,
+) -> Result<Vec<Recipe>, ImageError> {
     if source == ImageSource::Registry {
-        return Ok(catalog::registry(flink));
+        return Ok(catalog::registry(flink, connect));
     }
     let arch = docker::engine_arch().await?;
-    let recipes = catalog::local(&arch);
+    let recipes = catalog::local(&arch, connect);
     let has_tansu = recipes
         .iter()
         .any(|r| matches!(r, Recipe::Build(b) if b.role == Role::Kafka && !b.pypi.is_empty()));
@@ -318,6 +331,7 @@ fn describe(
             KafkaFlavour::Tansu
         },
         flink: flink_image,
+        connect: build::find(recipes, Role::Connect),
     }
 }
 
@@ -386,7 +400,9 @@ pub async fn list() -> Result<Vec<PresentImage>, ImageError> {
             });
         }
     }
-    for reference in [catalog::POSTGRES_REGISTRY, catalog::KAFKA_REGISTRY] {
+    for reference in
+        [catalog::POSTGRES_REGISTRY, catalog::KAFKA_REGISTRY, catalog::CONNECT_REGISTRY]
+    {
         for listed in docker::list_reference(reference).await? {
             present.push(PresentImage {
                 image: ImageRef { name: listed.repository, tag: listed.tag },
@@ -413,6 +429,7 @@ pub struct BuildBench {
 pub async fn bench_builds(
     source: ImageSource,
     flink: FlinkVersion,
+    connect: bool,
     cold: bool,
 ) -> Result<BuildBench, ImageError> {
     engine::ensure_engine().await?;
@@ -421,17 +438,17 @@ pub async fn bench_builds(
     progress.finish();
     let (resolved, _) = resolved?;
     let cold_run = if cold {
-        for recipe in recipes(resolved, flink).await?.iter().rev() {
+        for recipe in recipes(resolved, flink, connect).await?.iter().rev() {
             let image = recipe.image().to_string();
             if docker::image_exists(&image).await? {
                 tracing::info!("bench: removing {image} for a cold build");
                 docker::output(&["image", "rm", &image], Duration::from_secs(120)).await?;
             }
         }
-        Some(ensure_with(resolved, flink, build::Options { no_cache: true }).await?)
+        Some(ensure_with(resolved, flink, connect, build::Options { no_cache: true }).await?)
     } else {
         None
     };
-    let cached = ensure_with(resolved, flink, build::Options::default()).await?;
+    let cached = ensure_with(resolved, flink, connect, build::Options::default()).await?;
     Ok(BuildBench { source: resolved, cold: cold_run, cached })
 }

@@ -1,4 +1,5 @@
-//! The stack: PostgreSQL, a Kafka-protocol broker and a Flink session cluster in containers.
+//! The stack: PostgreSQL, a Kafka-protocol broker and a Flink session cluster in containers, and
+//! Kafka Connect with Debezium's PostgreSQL connector when asked for.
 //!
 //! [`Stack::start`] resolves the images, creates the run's network, starts PostgreSQL, the broker
 //! and the JobManager concurrently (TaskManagers and the gateway as soon as the JobManager's
@@ -13,6 +14,7 @@ pub mod images;
 mod alone;
 mod cleanup;
 mod client;
+mod connect;
 mod docker;
 mod endpoints;
 mod error;
@@ -31,8 +33,11 @@ pub mod target;
 pub use alone::{time_alone, Solo};
 pub use cleanup::{Inventory, LabelledContainer, Scope};
 pub use client::{ClientCommand, ClientOutput};
+pub use connect::{OFFSET_FLUSH_INTERVAL_MS, POSTGRES_CONNECTOR};
 pub use docker::{MANAGED_LABEL, RUN_LABEL, SERVICE_LABEL};
-pub use endpoints::{Credentials, Endpoints, FlinkEndpoint, KafkaEndpoint, PostgresEndpoint};
+pub use endpoints::{
+    ConnectEndpoint, Credentials, Endpoints, FlinkEndpoint, KafkaEndpoint, PostgresEndpoint,
+};
 pub use error::StackError;
 pub use flink::ClusterShape;
 pub use flink_state::MOUNT_PATH as FLINK_STATE_DIR;
@@ -69,6 +74,8 @@ pub struct StackConfig {
     pub artefacts_root: PathBuf,
     /// A run id chosen by the caller (unique per run); `None` generates one.
     pub run_id: Option<String>,
+    /// Also run Kafka Connect with Debezium's PostgreSQL connector.
+    pub connect: bool,
 }
 
 impl Default for StackConfig {
@@ -83,6 +90,7 @@ impl Default for StackConfig {
             ready_timeout: Duration::from_secs(180),
             artefacts_root: PathBuf::from(DEFAULT_ARTEFACTS_ROOT),
             run_id: None,
+            connect: false,
         }
     }
 }
@@ -98,6 +106,7 @@ pub struct Stack {
     jobmanager: ServiceHandle,
     taskmanagers: Vec<ServiceHandle>,
     gateway: Option<ServiceHandle>,
+    connect: Option<ServiceHandle>,
     shape: ClusterShape,
     timings: Timings,
     artefacts: PathBuf,
@@ -119,9 +128,16 @@ impl Stack {
         };
         // Also makes sure a Docker engine answers (images::ensure starts with engine::ensure_engine).
         let (images, images_time, image_outcomes) = match config.images.clone() {
+            Some(images) if config.connect && images.connect.is_none() => {
+                return Err(StackError::setup(
+                    connect::SERVICE,
+                    "the images given have no Kafka Connect image",
+                ))
+            }
             Some(images) => (images, Duration::ZERO, Vec::new()),
             None => {
-                let ensured = images::ensure_reporting(config.source, config.flink).await?;
+                let ensured =
+                    images::ensure_reporting(config.source, config.flink, config.connect).await?;
                 (ensured.images, ensured.duration, ensured.outcomes)
             }
         };
@@ -207,12 +223,18 @@ impl Stack {
         self.gateway.as_ref()
     }
 
-    /// Every service container: postgres, kafka, jobmanager, taskmanagers, gateway.
+    /// Kafka Connect, when the stack runs it.
+    pub fn connect(&self) -> Option<&ServiceHandle> {
+        self.connect.as_ref()
+    }
+
+    /// Every service container: postgres, kafka, jobmanager, taskmanagers, gateway, connect.
     pub fn services(&self) -> impl Iterator<Item = &ServiceHandle> {
         [&self.postgres, &self.kafka, &self.jobmanager]
             .into_iter()
             .chain(self.taskmanagers.iter())
             .chain(self.gateway.iter())
+            .chain(self.connect.iter())
     }
 
     /// A service by name (`postgres`, `kafka`, `flink-jobmanager`, `flink-taskmanager-1`, ...).
@@ -239,6 +261,16 @@ impl Stack {
         Ok(())
     }
 
+    /// Waits until Kafka Connect answers again with its plugins (after a restart).
+    pub async fn wait_connect_ready(&self) -> Result<(), StackError> {
+        match (&self.connect, &self.endpoints.connect) {
+            (Some(handle), Some(endpoint)) => {
+                connect::wait_ready(handle, endpoint, self.ready_timeout).await
+            }
+            _ => Err(StackError::setup(connect::SERVICE, "this stack runs no Kafka Connect")),
+        }
+    }
+
     /// Waits until PostgreSQL answers again (after a restart).
     pub async fn wait_postgres_ready(&self) -> Result<(), StackError> {
         postgres::wait_ready(&self.postgres, &self.endpoints.postgres, self.ready_timeout)
@@ -248,9 +280,7 @@ impl Stack {
 
     /// Waits until `/overview` shows every TaskManager with free slots (after a restart).
     pub async fn wait_flink_ready(&self) -> Result<(), StackError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()
+        let http = crate::http::client(Duration::from_secs(5))
             .map_err(|e| StackError::setup(flink::JOBMANAGER, e))?;
         let mut watched = vec![&self.jobmanager];
         watched.extend(self.taskmanagers.iter());
@@ -289,6 +319,7 @@ struct Parts {
     postgres: (ServiceHandle, PostgresEndpoint),
     kafka: (ServiceHandle, KafkaEndpoint),
     flink: (flink::Cluster, FlinkEndpoint),
+    connect: Option<(ServiceHandle, ConnectEndpoint)>,
 }
 
 impl Parts {
@@ -302,12 +333,14 @@ impl Parts {
         guard: RunGuard,
     ) -> Stack {
         let (cluster, flink) = self.flink;
+        let (connect, connect_endpoint) = self.connect.unzip();
         let endpoints = Endpoints {
             run_id: run.id.clone(),
             network: run.network(),
             postgres: self.postgres.1,
             kafka: self.kafka.1,
             flink,
+            connect: connect_endpoint,
             images,
         };
         Stack {
@@ -318,6 +351,7 @@ impl Parts {
             jobmanager: cluster.jobmanager,
             taskmanagers: cluster.taskmanagers,
             gateway: cluster.gateway,
+            connect,
             shape: config.shape,
             timings,
             artefacts,
@@ -342,19 +376,46 @@ async fn start_services(
     if images.flink.sql_gateway {
         awaited.push(flink::GATEWAY.to_string());
     }
+    let connect_image = match (config.connect, &images.connect) {
+        (false, _) => None,
+        (true, Some(image)) => Some(image),
+        (true, None) => {
+            return Err(StackError::setup(
+                connect::SERVICE,
+                "the images have no Kafka Connect image",
+            ))
+        }
+    };
+    if connect_image.is_some() {
+        awaited.push(connect::SERVICE.to_string());
+    }
     let progress = Progress::new(awaited, config.progress);
     let timeout = config.ready_timeout;
     let started = async {
         network::create(run).await?;
+        // Kafka Connect's worker needs the broker when it starts.
+        let kafka_then_connect = async {
+            let kafka =
+                kafka::start(run, &images.kafka, images.kafka_flavour, timeout, &progress).await?;
+            let connect = match connect_image {
+                Some(image) => Some(
+                    connect::start(run, image, images.source, &kafka.1, timeout, &progress).await?,
+                ),
+                None => None,
+            };
+            Ok::<_, StackError>((kafka, connect))
+        };
         futures::try_join!(
             postgres::start(run, &images.postgres, timeout, &progress),
-            kafka::start(run, &images.kafka, images.kafka_flavour, timeout, &progress),
+            kafka_then_connect,
             flink::start(run, &images.flink, config.shape, timeout, &progress),
         )
     }
     .await;
     match started {
-        Ok((postgres, kafka, flink)) => Ok((Parts { postgres, kafka, flink }, progress)),
+        Ok((postgres, (kafka, connect), flink)) => {
+            Ok((Parts { postgres, kafka, flink, connect }, progress))
+        }
         Err(e) => {
             progress.finish();
             Err(e)

@@ -39,6 +39,9 @@ pub struct Target {
     pub postgres: PostgresEndpoint,
     pub kafka: TargetKafka,
     pub flink: TargetFlink,
+    /// Kafka Connect's REST API (with Debezium's PostgreSQL connector), for `debezium` sources;
+    /// it reaches PostgreSQL and Kafka at the addresses Flink uses.
+    pub connect_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +92,13 @@ struct RawTarget {
     postgres: RawPostgres,
     kafka: RawKafka,
     flink: RawFlink,
+    connect: Option<RawConnect>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConnect {
+    rest: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -174,13 +184,18 @@ pub fn parse(
     let mut findings = Vec::new();
     let admin = login(&raw.postgres.admin, "admin", &env, &mut findings);
     let connector = login(&raw.postgres.connector, "connector", &env, &mut findings);
-    for (url, key) in [(Some(&raw.flink.rest), "rest"), (raw.flink.gateway.as_ref(), "gateway")] {
+    let urls = [
+        (Some(&raw.flink.rest), "[flink] rest"),
+        (raw.flink.gateway.as_ref(), "[flink] gateway"),
+        (raw.connect.as_ref().map(|c| &c.rest), "[connect] rest"),
+    ];
+    for (url, key) in urls {
         if let Some(url) = url.filter(|u| !is_http(u.get_ref())) {
             findings.push(
                 Finding::error(
                     "target/invalid-url",
                     url.span().into(),
-                    format!("[flink] {key} must be an http:// URL"),
+                    format!("{key} must be an http:// URL"),
                 )
                 .with_help(
                     "such as `http://flink:8081`; the harness has no TLS client yet, so an \
@@ -248,6 +263,7 @@ pub fn parse(
             gateway_url: raw.flink.gateway.map(|g| trim_slash(g.into_inner())),
             sql_runner_jar: jar,
         },
+        connect_url: raw.connect.map(|c| trim_slash(c.rest.into_inner())),
     })
 }
 
@@ -313,6 +329,10 @@ pub fn render(endpoints: &super::Endpoints) -> String {
         Some(url) => format!("gateway = {}\n", quote(url)),
         None => String::new(),
     };
+    let connect = match &endpoints.connect {
+        Some(c) => format!("\n[connect]\nrest = {}\n", quote(&c.rest_url)),
+        None => String::new(),
+    };
     format!(
         "# The services of cdc-harness run `{run}`, for `cdc-harness run --target <this file>`.\n\
          # It holds passwords. `cdc-harness down --run {run}` removes the stack.\n\
@@ -323,7 +343,7 @@ pub fn render(endpoints: &super::Endpoints) -> String {
          [kafka]\n\
          bootstrap = {bootstrap}\nflink_bootstrap = {flink_bootstrap}\nreplication = \"single\"\n\n\
          [flink]\n\
-         rest = {rest}\n{gateway}",
+         rest = {rest}\n{gateway}{connect}",
         run = endpoints.run_id,
         host = quote(&pg.host),
         port = pg.port,
@@ -385,7 +405,11 @@ rest = "http://127.0.0.1:8081/"
         assert_eq!(target.kafka.replication, Replication::BrokerDefault);
         assert_eq!(target.flink.rest_url, "http://127.0.0.1:8081");
         assert_eq!(target.flink.gateway_url, None);
+        assert_eq!(target.connect_url, None);
         assert!(!format!("{target:?}").contains("from-env"), "Debug shows no password");
+        let with_connect = format!("{GOOD}\n[connect]\nrest = \"http://connect:8083/\"\n");
+        let target = parse_text(&with_connect, &[("ADMIN_PW", "x")]).unwrap();
+        assert_eq!(target.connect_url.as_deref(), Some("http://connect:8083"));
     }
 
     #[test]

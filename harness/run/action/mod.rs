@@ -1,6 +1,7 @@
 //! One file per action a scenario performs, each a short function over the scenario's context.
 
 pub mod catalog;
+pub mod connector;
 pub mod expect;
 pub mod fault;
 pub mod generate;
@@ -39,6 +40,7 @@ pub async fn run_step(
             StepKind::WaitUntil(query) => wait::until(cx, query, step.timeout).await,
             StepKind::Generate(generator) => generate::run(cx, generator).await,
             StepKind::Job(action) => job_action(suite, cx, *action, step.timeout).await,
+            StepKind::Connector(action) => connector::step(suite, cx, *action, step.timeout).await,
             StepKind::Fault(f) => fault::run(suite, cx, *f, step.timeout).await,
             StepKind::VerifySlot(check) => slot::verify(cx, check, step.timeout).await,
         }
@@ -48,9 +50,10 @@ pub async fn run_step(
     // job, is what reports.
     let bound = step.timeout.max(match step.kind {
         StepKind::Wait(pause) => pause + step.timeout,
-        StepKind::VerifySlot(_) | StepKind::Fault(_) | StepKind::Job(_) => {
-            step.timeout + OWN_TIMEOUT_MARGIN
-        }
+        StepKind::VerifySlot(_)
+        | StepKind::Fault(_)
+        | StepKind::Job(_)
+        | StepKind::Connector(_) => step.timeout + OWN_TIMEOUT_MARGIN,
         _ => step.timeout,
     });
     match tokio::time::timeout(bound, work).await {

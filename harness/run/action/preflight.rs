@@ -13,12 +13,12 @@ use crate::scenario::SourceConnector;
 use crate::sql::ddl;
 use crate::sql::generate::GeneratedSql;
 
-/// What the postgres-cdc connector uses when `decoding.plugin.name` is not set.
+/// What the postgres-cdc connector (and Debezium) use when no plugin is named.
 const CONNECTOR_DEFAULT_PLUGIN: &str = "decoderbufs";
 
-/// Preflight is for CDC sources (structured, or verbatim SQL with a postgres-cdc connector).
+/// Preflight is for CDC sources: postgres-cdc (structured, or verbatim SQL) and Debezium.
 pub fn applies(sql: &GeneratedSql) -> bool {
-    sql.source_connector == Some(SourceConnector::Cdc)
+    matches!(sql.source_connector, Some(SourceConnector::Cdc | SourceConnector::Debezium))
 }
 
 /// Runs the checklist for a CDC source; any other source passes untouched.
@@ -74,9 +74,20 @@ pub async fn run(
     .with_details(details))
 }
 
-/// The table, slot, publication and plugin as the generated source table's options give them
-/// (structured and verbatim sources alike: the submitted SQL is the one truth).
+/// The table, slot, publication and plugin as the generated source table's options (or the
+/// Debezium connector's configuration) give them: structured and pasted sources alike, what is
+/// submitted is the one truth.
 fn request_from(sql: &GeneratedSql) -> Result<PreflightRequest, ScenarioFailure> {
+    if let Some(connector) = &sql.connector {
+        let value = |key: &str| connector.value(key).map(str::to_string);
+        return Ok(PreflightRequest {
+            table: connector.table.to_string(),
+            slot: value("slot.name").or(Some("debezium".into())),
+            publication: value("publication.name").or(Some("dbz_publication".into())),
+            plugin: value("plugin.name").unwrap_or_else(|| CONNECTOR_DEFAULT_PLUGIN.into()),
+            before_images: reads_debezium_json(sql),
+        });
+    }
     let text = sql.source.sql.render(false);
     let file = crate::diagnostics::SourceFile::new("generated source table", text.as_str());
     let parsed = ddl::parse(&file, crate::diagnostics::Span::new(0, text.len()));
@@ -96,5 +107,20 @@ fn request_from(sql: &GeneratedSql) -> Result<PreflightRequest, ScenarioFailure>
         slot: option("slot.name"),
         publication: option("debezium.publication.name"),
         plugin: option("decoding.plugin.name").unwrap_or_else(|| CONNECTOR_DEFAULT_PLUGIN.into()),
+        before_images: false,
     })
+}
+
+/// Whether the Flink source reads the topic with `debezium-json`, which fails on an UPDATE
+/// without its before-image.
+fn reads_debezium_json(sql: &GeneratedSql) -> bool {
+    let text = sql.source.sql.render(false);
+    let file = crate::diagnostics::SourceFile::new("generated source table", text.as_str());
+    let parsed = ddl::parse(&file, crate::diagnostics::Span::new(0, text.len()));
+    let reads = parsed.tables().next().is_some_and(|t| {
+        ["format", "value.format"]
+            .iter()
+            .any(|k| t.option(k).is_some_and(|o| o.value == "debezium-json"))
+    });
+    reads
 }

@@ -42,25 +42,30 @@ pub async fn run(
          END $$;"
     );
     run_script(cx.db(), &grants).await.map_err(|e| fail(&e))?;
-    if cx.planned.connector == Some(SourceConnector::Cdc) {
+    if matches!(cx.planned.connector, Some(SourceConnector::Cdc | SourceConnector::Debezium)) {
         publish(cx, &names.database, &names.publication).await?;
         if let Some(pg) = cx.pg.as_mut() {
-            // Flink CDC creates the slot under the name the harness gave it.
+            // The CDC reader (Flink CDC, Debezium) creates the slot under the harness's name.
             pg.cleanup.own_slot(&names.slot);
         }
     }
     Ok(())
 }
 
-/// The publication Flink CDC reads (it cannot create one as a non-superuser).
+/// The publication the CDC reader reads (it cannot create one as a non-superuser).
 async fn publish(
     cx: &mut ScenarioContext<'_>,
     database: &str,
     name: &str,
 ) -> Result<(), ScenarioFailure> {
-    let outcome = match &cx.scenario().source {
-        Source::Structured(s) => create_publication(cx.db(), name, &[&s.table.to_string()]).await,
-        Source::Verbatim(_) => {
+    let table = match (&cx.scenario().debezium, &cx.scenario().source) {
+        (Some(debezium), _) => Some(debezium.table.to_string()),
+        (None, Source::Structured(s)) => Some(s.table.to_string()),
+        (None, Source::Verbatim(_)) => None,
+    };
+    let outcome = match table {
+        Some(table) => create_publication(cx.db(), name, &[&table]).await,
+        None => {
             let sql =
                 format!("CREATE PUBLICATION {} FOR ALL TABLES", crate::postgres::quote_ident(name));
             run_script(cx.db(), &sql).await.map(drop)

@@ -32,16 +32,19 @@ pub fn validate(
     };
     let timeouts = timeouts(&mut cx, &raw);
     let setup = raw.postgres.as_ref().and_then(|p| p.get_ref().setup.as_ref()).map(|s| cx.sql(s));
-    let source = match &raw.source {
-        Some(source) => tables::source(&mut cx, source),
-        None if raw.broken.contains("source") => None,
+    let (source, debezium) = match &raw.source {
+        Some(source) => match tables::source(&mut cx, source) {
+            Some((source, debezium)) => (Some(source), debezium),
+            None => (None, None),
+        },
+        None if raw.broken.contains("source") => (None, None),
         None => {
             cx.missing_section(
                 raw.document,
                 "source",
                 "[source]\nconnector = \"cdc\"\ntable = \"public.orders\"",
             );
-            None
+            (None, None)
         }
     };
     let sink = match &raw.sink {
@@ -69,6 +72,16 @@ pub fn validate(
         .filter_map(|e| expect::expectation(&mut cx, e, sink_kind, &timeouts))
         .collect();
 
+    if debezium.is_none() && source.is_some() {
+        for step in steps.iter().filter(|s| matches!(s.kind, StepKind::Connector(_))) {
+            cx.error(
+                "scenario/no-connector",
+                step.span,
+                "a `connector` step needs a Debezium source: only `connector = \"debezium\"` runs a Kafka Connect connector",
+                "remove the step, or make [source] a `debezium` source",
+            );
+        }
+    }
     let checks_slot = steps.iter().any(|s| matches!(s.kind, StepKind::VerifySlot(_)));
     if raw.expect.is_empty() && !raw.broken.contains("expect") && !checks_slot {
         cx.findings.push(
@@ -90,6 +103,7 @@ pub fn validate(
         description: raw.description.map(|d| d.into_inner()),
         setup,
         source: source?,
+        debezium,
         sink: sink?,
         flink,
         steps,

