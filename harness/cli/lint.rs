@@ -12,10 +12,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Check Flink SQL connector DDL (a .sql file or a scenario) and report findings.
+/// Check Flink SQL connector DDL (a .sql file), a Debezium connector configuration (a .json
+/// file, as posted to Kafka Connect) or a scenario (.toml), and report findings.
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
-    /// A .sql file or a scenario .toml.
+    /// A .sql file, a Kafka Connect connector .json or a scenario .toml.
     pub file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
@@ -88,8 +89,9 @@ pub fn run(args: LintArgs, _global: &Global) -> miette::Result<ExitCode> {
     Ok(ExitCode::from(exit_code(&all)))
 }
 
-/// Lints a file by its kind: `.sql` directly; a `.toml` scenario is read first (its own errors are
-/// findings too), then its SQL is linted where it stands and as generated.
+/// Lints a file by its kind: `.sql` and a connector `.json` directly; a `.toml` scenario is read
+/// first (its own errors are findings too), then its SQL and connector configuration are linted
+/// where they stand and as generated.
 pub fn lint_file(path: &Path, source: SourceFile, config: &LintConfig) -> Vec<LintedSource> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("toml") => match crate::scenario::parse(source) {
@@ -105,6 +107,10 @@ pub fn lint_file(path: &Path, source: SourceFile, config: &LintConfig) -> Vec<Li
                 }]
             }
         },
+        Some("json") => {
+            let findings = crate::sql::debezium::lint::lint_file(&source);
+            vec![LintedSource { source, findings }]
+        }
         _ => {
             let findings = lint_with(&source, Span::new(0, source.text().len()), config);
             vec![LintedSource { source, findings }]

@@ -359,6 +359,13 @@ impl JobManager {
         })
     }
 
+    /// How many failures the job's exception history holds (Flink keeps the latest 16 by default).
+    pub async fn failure_count(&self, job_id: &str) -> Result<usize, FlinkError> {
+        let body: ExceptionsBody =
+            self.rest.get(&format!("/jobs/{}/exceptions", segment(job_id))).await?;
+        Ok(body.history.map_or(0, |h| h.entries.len()))
+    }
+
     pub async fn checkpoints(&self, job_id: &str) -> Result<CheckpointStats, FlinkError> {
         self.rest.get(&format!("/jobs/{}/checkpoints", segment(job_id))).await
     }

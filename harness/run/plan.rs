@@ -1,13 +1,15 @@
-//! Reading every scenario before anything starts: parse, convert the expectations, preview the
-//! SQL, and refuse two scenarios that would share isolated names.
+//! Reading every scenario before anything starts: parse, convert the expectations, generate and
+//! lint the SQL and connector configuration it will run, and refuse two scenarios that would
+//! share isolated names.
 
 use super::convert::{convert_expectation, sink_format};
-use crate::diagnostics::Finding;
+use crate::diagnostics::{Finding, Severity};
 use crate::expect;
 use crate::kafka::SinkFormat;
 use crate::postgres::IsolatedNames;
 use crate::scenario::{self, Scenario, SourceConnector};
 use crate::sql::generate::{generate, Dialect, Target};
+use crate::sql::lint::{lint_scenario, LintConfig};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -85,18 +87,32 @@ pub fn plan(paths: &[PathBuf], run_id: &str, color: bool) -> Result<Vec<Planned>
         for f in &findings {
             problem(f.render(&scenario.file, color));
         }
-        let connector = match generate(&scenario, &Target::preview(&scenario), Dialect::Flink, None)
-        {
+        let names = IsolatedNames::derive(&scenario.name, run_id);
+        let target = planned_target(&scenario, &names);
+        let connector = match generate(&scenario, &target, Dialect::Flink, None) {
             Ok(sql) => sql.source_connector,
             Err(e) => {
                 problem(e.render(color));
                 continue;
             }
         };
+        // Everything the linter can tell without a database, before anything starts: the SQL
+        // and connector configuration as the scenario will run them.
+        let mut lint_errors = 0;
+        for group in lint_scenario(&scenario, &target, &LintConfig::default()) {
+            let errors: Vec<&Finding> =
+                group.findings.iter().filter(|f| f.severity == Severity::Error).collect();
+            lint_errors += errors.len();
+            for f in errors {
+                problem(f.render(&group.source, color));
+            }
+        }
+        if lint_errors > 0 {
+            continue;
+        }
         let (Some(format), true) = (format, findings.is_empty()) else {
             continue;
         };
-        let names = IsolatedNames::derive(&scenario.name, run_id);
         planned.push(Planned { path, scenario, expectations, format, connector, names });
     }
     let mut seen: HashMap<&str, &Planned> = HashMap::new();
@@ -118,6 +134,19 @@ pub fn plan(paths: &[PathBuf], run_id: &str, color: bool) -> Result<Vec<Planned>
         return Err(PlanError { count, rendered });
     }
     Ok(planned)
+}
+
+/// The names the scenario runs under, with the stack's in-network endpoints as `sql` prints
+/// them (where exactly the services are does not change what the linter finds).
+fn planned_target(scenario: &Scenario, names: &IsolatedNames) -> Target {
+    Target {
+        topic: names.topic.clone(),
+        slot_name: names.slot.clone(),
+        publication_name: names.publication.clone(),
+        connector_name: names.connector.clone(),
+        topic_prefix: names.topic_prefix.clone(),
+        ..Target::preview(scenario)
+    }
 }
 
 fn scenario_sink_span(scenario: &Scenario) -> crate::diagnostics::Span {

@@ -130,8 +130,22 @@ async fn phases(
     run_steps(suite, cx, clock, start_at..scenario.steps.len()).await?;
 
     let bootstrap = services.kafka_bootstrap().to_string();
-    let checked = clock.time(Phase::Expect, action::expect::check_all(cx, &bootstrap)).await;
-    if let Err(failure) = checked {
+    let job = cx.job.as_ref().map(|j| (j.submitted.job_id.clone(), j.bounded));
+    let watch_job = action::job::watch_failures(suite, job);
+    let watch_connector = action::connector::watch_failures(suite, cx.connector.clone());
+    let checked = clock
+        .time(Phase::Expect, async {
+            tokio::select! {
+                checked = action::expect::check_all(cx, &bootstrap) => checked.map_err(|f| (f, None)),
+                failing = watch_job => Err(failing),
+                failing = watch_connector => Err(failing),
+            }
+        })
+        .await;
+    if let Err((failure, trace)) = checked {
+        if let Some(trace) = trace {
+            cx.save(ArtefactKind::FlinkExceptions, &trace);
+        }
         // A failed streaming job explains missing records better than the diff.
         return Err(action::job::check_alive(suite, cx).await.unwrap_or(failure));
     }

@@ -143,6 +143,29 @@ fn pending(name: &str, last: String) -> ConnectError {
     }
 }
 
+/// Resolves once the running connector (or its task) has FAILED, with its trace; never without
+/// a connector. Watched while records are awaited: a connector that died explains missing
+/// records better than the diff.
+pub async fn watch_failures(
+    suite: &Suite<'_>,
+    name: Option<String>,
+) -> (ScenarioFailure, Option<String>) {
+    let (Some(name), Ok(client)) = (name, client(suite, Phase::Expect)) else {
+        return std::future::pending().await;
+    };
+    loop {
+        if let Ok(status) = client.status(&name).await {
+            if let Some((what, trace)) = status.failure() {
+                let root_cause = crate::flink::root_cause(&trace);
+                let e = ConnectError::Failed { connector: name.clone(), what, root_cause, trace };
+                // The trace is in the failure's details; the Flink job did not fail.
+                return (connect_failure(Phase::Expect, e), None);
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 /// `connector = "pause" | "resume" | "restart" | "delete"`.
 pub async fn step(
     suite: &Suite<'_>,

@@ -126,6 +126,55 @@ pub async fn cancel(
     }
 }
 
+/// Failures of a streaming job while its records are awaited that mean it is not going to
+/// recover: Flink restarts a failing job again and again (with checkpointing its default
+/// strategy never gives up), so a job that keeps failing looks alive.
+const RESTARTS_GIVEN_UP_ON: usize = 3;
+
+/// `job` is the job's id and whether it is bounded. Resolves, with the job's root cause (and its
+/// stack trace, for the artefacts), once a
+/// streaming job has FAILED or failed
+/// [`RESTARTS_GIVEN_UP_ON`] more times since the watch began; never for a bounded job, or while
+/// the job runs well.
+pub async fn watch_failures(
+    suite: &Suite<'_>,
+    job: Option<(String, bool)>,
+) -> (ScenarioFailure, Option<String>) {
+    let Some((id, false)) = job else {
+        return std::future::pending().await;
+    };
+    let mut before = None;
+    loop {
+        if let Ok(details) = suite.jobmanager.job(&id).await {
+            let count = suite.jobmanager.failure_count(&id).await.unwrap_or(0);
+            let since = count.saturating_sub(*before.get_or_insert(count));
+            if details.state == JobState::Failed || since >= RESTARTS_GIVEN_UP_ON {
+                let exception = suite.jobmanager.exception(&id).await.ok().flatten();
+                let summary =
+                    exception.as_ref().map_or("no exception recorded".into(), |e| e.summary());
+                let state = if details.state == JobState::Failed {
+                    "FAILED".to_string()
+                } else {
+                    format!("{} and keeps failing ({since} failures while its records were awaited, {count} in all)", details.state)
+                };
+                let mut failure = ScenarioFailure::failed(
+                    Phase::JobRunning,
+                    format!("job {id} is {state}: {summary}"),
+                );
+                if let Some(e) = &exception {
+                    let trace = &e.stacktrace;
+                    let innermost =
+                        trace.rfind("Caused by:").map_or(trace.as_str(), |at| &trace[at..]);
+                    failure = failure
+                        .with_details(innermost.lines().take(12).collect::<Vec<_>>().join("\n"));
+                }
+                return (failure, exception.map(|e| e.stacktrace));
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 /// Fails the scenario when the job stopped by itself: a streaming job's failure (with its
 /// exception) explains missing records better than the diff does.
 pub async fn check_alive(

@@ -7,10 +7,11 @@
 //! Kafka Connect ignores keys it does not know, so an unknown key is an error: its setting would
 //! silently have no effect. A finding never contains a secret's value.
 
-use super::config::{GeneratedConnector, JSON_CONVERTER, POSTGRES_CONNECTOR_CLASS};
-use super::json::ConfigEntry;
+use super::config::{ConfigValue, GeneratedConnector, JSON_CONVERTER, POSTGRES_CONNECTOR_CLASS};
+use super::json::{parse_config, ConfigEntry, ParsedConfig};
 use super::types::{BinaryMode, DecimalMode, Modes};
-use crate::diagnostics::{Finding, Span};
+use crate::diagnostics::{Finding, SourceFile, Span};
+use crate::scenario::{DebeziumSource, Scenario};
 use crate::sql::catalog::{Catalog, ConnectorSpec};
 use crate::sql::ddl::{CreateTable, TableOption};
 use crate::sql::lint::{check_typed, did_you_mean, is_secret, placeholder};
@@ -34,6 +35,56 @@ const REWRITTEN: &[&str] = &[
     "slot.name",
     "publication.name",
 ];
+
+/// Lints a connector configuration file (`{"name", "config"}` or the `config` object alone).
+pub fn lint_file(file: &SourceFile) -> Vec<Finding> {
+    let parsed = parse_config(file, Span::new(0, file.text().len()));
+    lint_parsed(&parsed, Context::File)
+}
+
+fn lint_parsed(parsed: &ParsedConfig, context: Context) -> Vec<Finding> {
+    let mut out = parsed.findings.clone();
+    if !out.iter().any(|f| f.severity == crate::diagnostics::Severity::Error) {
+        out.extend(check_entries(&parsed.entries, parsed.span, parsed.name.is_some(), context));
+    }
+    out
+}
+
+/// Lints a scenario's Debezium source: a pasted configuration where it stands in the file, or
+/// the generated one (which holds the structured `options`, at their positions).
+pub fn lint_scenario_connector(
+    scenario: &Scenario,
+    debezium: &DebeziumSource,
+    generated: &GeneratedConnector,
+) -> Vec<Finding> {
+    match debezium.config.as_ref().and_then(|c| c.region) {
+        Some(region) => lint_parsed(&parse_config(&scenario.file, region), Context::Scenario),
+        None => {
+            let at = |key: &str| {
+                debezium
+                    .options
+                    .iter()
+                    .rev()
+                    .find(|o| o.key == key)
+                    .map_or(debezium.span, |o| o.span)
+            };
+            let entries: Vec<ConfigEntry> = generated
+                .entries
+                .iter()
+                .map(|(key, value)| ConfigEntry {
+                    key: key.clone(),
+                    key_span: at(key),
+                    value: Some(match value {
+                        ConfigValue::Plain(v) => v.clone(),
+                        ConfigValue::Secret(_) => crate::secret::REDACTED.to_string(),
+                    }),
+                    value_span: at(key),
+                })
+                .collect();
+            check_entries(&entries, debezium.span, true, Context::Scenario)
+        }
+    }
+}
 
 /// Checks the entries of a configuration. `whole` is where findings about the configuration as
 /// a whole point; `has_name` says whether the connector is named (the `{"name", "config"}` form).
@@ -231,6 +282,15 @@ fn check_rules(entries: &[ConfigEntry], out: &mut Vec<Finding>) {
             );
         }
     }
+    if get("value.converter").is_none() {
+        let at = entries
+            .first()
+            .map_or(Span::default(), |e| Span::new(e.key_span.start, e.key_span.start));
+        out.push(
+            Finding::warning("connect/converter", at, "no 'value.converter': the worker's default applies, which differs between installations (stock Kafka Connect: JsonConverter with schemas)")
+                .with_help(format!("set \"value.converter\": \"{JSON_CONVERTER}\" and \"value.converter.schemas.enable\": \"false\" (what Flink's debezium-json reads by default)")),
+        );
+    }
     if let Some(e) = get("tasks.max").filter(|e| value(e).trim() != "1") {
         out.push(Finding::warning(
             "connect/tasks",
@@ -253,25 +313,27 @@ fn check_rules(entries: &[ConfigEntry], out: &mut Vec<Finding>) {
 
 /// Whether Flink's table reading the connector's topic can decode what the connector writes:
 /// topic, format, envelope (converter schemas) and the column types the encoding modes allow.
-/// `at(key)` is where a configuration key sits (its entry, or the source as a whole).
+/// `topic` is the topic the table should read as written (for a pasted configuration and table,
+/// both before the harness points them at its run); `at(key)` is where a configuration key sits
+/// (its entry, or the source as a whole).
 pub fn check_flink_table(
     connector: &GeneratedConnector,
+    topic: &str,
     at: &dyn Fn(&str) -> Span,
     table: &CreateTable,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let option = |key: &str| table.option(key);
     let with = table.with_span.unwrap_or(table.name.span);
-    if let Some(topic) = option("topic") {
-        if placeholder(&topic.value).is_none() && topic.value != connector.topic() {
+    if let Some(read) = option("topic") {
+        if placeholder(&read.value).is_none() && read.value != topic {
             out.push(
                 Finding::error(
                     "connect/topic",
-                    topic.value_span,
+                    read.value_span,
                     format!(
-                        "the table reads topic '{}', but the connector writes '{}' ('topic.prefix' + schema + table)",
-                        topic.value,
-                        connector.topic()
+                        "the table reads topic '{}', but the connector writes '{topic}' ('topic.prefix' + schema + table)",
+                        read.value,
                     ),
                 )
                 .with_help("name the topic `<topic.prefix>.<schema>.<table>`"),

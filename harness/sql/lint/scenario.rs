@@ -5,10 +5,11 @@
 use super::{lint_regions, lint_with, LintConfig};
 use crate::diagnostics::Severity;
 use crate::diagnostics::{Finding, SourceFile, Span};
-use crate::scenario::Scenario;
-use crate::sql::ddl::{parse, Statement};
+use crate::scenario::{DebeziumSource, Scenario, Source};
+use crate::sql::ddl::{parse, CreateTable, Statement};
+use crate::sql::debezium::{lint as debezium_lint, parse_config};
 use crate::sql::generate::{generate, Dialect, Target};
-use crate::sql::rewrite::endpoint_keys;
+use crate::sql::rewrite::{declared_names, endpoint_keys};
 
 /// Findings against one source text.
 #[derive(Debug, Clone)]
@@ -40,10 +41,38 @@ pub fn lint_scenario(
             );
             let whole = Span::new(0, source.text().len());
             // What the file's own SQL already reported would only repeat itself here.
-            let findings = lint_with(&source, whole, &config)
+            let mut findings: Vec<Finding> = lint_with(&source, whole, &config)
                 .into_iter()
                 .filter(|f| !in_file.iter().any(|g| g.code == f.code))
                 .collect();
+            if let (Some(debezium), Some(connector)) = (&scenario.debezium, &sql.connector) {
+                in_file
+                    .extend(debezium_lint::lint_scenario_connector(scenario, debezium, connector));
+                // A pasted table is checked where it stands, a generated one where it is generated.
+                let (pasted, table) = match &scenario.source {
+                    Source::Verbatim(sql) => {
+                        (true, sql.region.and_then(|r| first_table(&scenario.file, r)))
+                    }
+                    Source::Structured(_) => (false, first_table(&source, whole)),
+                };
+                if let Some(table) = table {
+                    let at = |key: &str| config_span(scenario, debezium, key);
+                    // A pasted table reads the topic the pasted configuration names (the
+                    // harness points both at its run alike); a generated one the run's.
+                    let topic = match declared_names(scenario).topic_prefix.filter(|_| pasted) {
+                        Some(prefix) => {
+                            format!("{prefix}.{}.{}", connector.table.schema, connector.table.table)
+                        }
+                        None => connector.topic(),
+                    };
+                    let found = debezium_lint::check_flink_table(connector, &topic, &at, &table);
+                    if pasted {
+                        in_file.extend(found);
+                    } else {
+                        findings.extend(found);
+                    }
+                }
+            }
             LintedSource { source, findings }
         }
         Err(error) => LintedSource { source: error.file, findings: error.findings },
@@ -56,6 +85,25 @@ pub fn lint_scenario(
     }
     out.retain(|group| !group.findings.is_empty() || group.source.name() == scenario.file.name());
     out
+}
+
+/// The CREATE TABLE in `region` of `file`, if it holds one.
+fn first_table(file: &SourceFile, region: Span) -> Option<CreateTable> {
+    parse(file, region).statements.into_iter().find_map(|s| match s {
+        Statement::CreateTable(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// Where a Debezium configuration key is written in the scenario: its pasted entry or its
+/// `options` entry, else the [source] as a whole.
+fn config_span(scenario: &Scenario, debezium: &DebeziumSource, key: &str) -> Span {
+    if let Some(region) = debezium.config.as_ref().and_then(|c| c.region) {
+        if let Some(entry) = parse_config(&scenario.file, region).get(key) {
+            return entry.value_span;
+        }
+    }
+    debezium.options.iter().rev().find(|o| o.key == key).map_or(debezium.span, |o| o.span)
 }
 
 /// A placeholder in an option the harness rewrites to its own stack is a warning, not an error:
