@@ -10,7 +10,8 @@ use super::teardown;
 use super::ScenarioFailure;
 use crate::diagnostics::{Severity, SourceFile, Span};
 use crate::report::{ArtefactKind, Outcome, Phase, ScenarioClock, ScenarioResult};
-use crate::scenario::{Source, StepKind};
+use crate::scenario::{Scenario, Source, SourceConnector, StepKind};
+use crate::sql::generate::Target;
 use crate::sql::generate::{generate, Dialect};
 use crate::sql::lint::{lint_with, LintConfig};
 use std::future::Future;
@@ -69,11 +70,12 @@ async fn phases(
     let timeouts = scenario.timeouts;
 
     let flink_user = services.postgres().replication.user.clone();
+    let publication = publication(scenario, cx.planned, &target(services, cx.planned));
     bounded(
         Phase::Setup,
         timeouts.setup,
         clock,
-        action::setup::run(cx, &admin_config(services), &flink_user),
+        action::setup::run(cx, &admin_config(services), &flink_user, publication.as_deref()),
     )
     .await?;
 
@@ -150,6 +152,20 @@ async fn phases(
         return Err(action::job::check_alive(suite, cx).await.unwrap_or(failure));
     }
     Ok(())
+}
+
+/// The publication setup makes for a CDC source: the harness's own, or the one a pasted
+/// Debezium configuration names; none when that relies on Debezium's default (Debezium then
+/// creates it, or cannot: preflight says which).
+fn publication(scenario: &Scenario, planned: &Planned, target: &Target) -> Option<String> {
+    match (&scenario.debezium, planned.connector) {
+        (Some(debezium), _) => crate::sql::debezium::connector(scenario, debezium, target)
+            .ok()
+            .filter(|c| c.publication_made_in_setup())
+            .map(|c| c.publication().to_string()),
+        (None, Some(SourceConnector::Cdc)) => Some(planned.names.publication.clone()),
+        _ => None,
+    }
 }
 
 /// Runs `steps[range]` in order (`job = "start"` is where the job was submitted).

@@ -83,7 +83,7 @@ fn request_from(sql: &GeneratedSql) -> Result<PreflightRequest, ScenarioFailure>
         return Ok(PreflightRequest {
             table: connector.table.to_string(),
             slot: value("slot.name").or(Some("debezium".into())),
-            publication: value("publication.name").or(Some("dbz_publication".into())),
+            publication: Some(connector.publication().to_string()),
             plugin: value("plugin.name").unwrap_or_else(|| CONNECTOR_DEFAULT_PLUGIN.into()),
             before_images: reads_debezium_json(sql),
         });

@@ -9,10 +9,12 @@ use crate::run::context::{Pg, ScenarioContext};
 use crate::run::ScenarioFailure;
 use crate::scenario::{Source, SourceConnector};
 
+/// `publication`: the name of the publication to make for a CDC source, `None` for none.
 pub async fn run(
     cx: &mut ScenarioContext<'_>,
     admin: &PgConfig,
     flink_user: &str,
+    publication: Option<&str>,
 ) -> Result<(), ScenarioFailure> {
     let fail = |e: &crate::postgres::PgError| ScenarioFailure::postgres(Phase::Setup, e, None);
     let admin = PgClient::connect(admin).await.map_err(|e| fail(&e))?;
@@ -42,8 +44,10 @@ pub async fn run(
          END $$;"
     );
     run_script(cx.db(), &grants).await.map_err(|e| fail(&e))?;
+    if let Some(publication) = publication {
+        publish(cx, &names.database, publication).await?;
+    }
     if matches!(cx.planned.connector, Some(SourceConnector::Cdc | SourceConnector::Debezium)) {
-        publish(cx, &names.database, &names.publication).await?;
         if let Some(pg) = cx.pg.as_mut() {
             // The CDC reader (Flink CDC, Debezium) creates the slot under the harness's name.
             pg.cleanup.own_slot(&names.slot);

@@ -61,6 +61,9 @@ pub struct GeneratedConnector {
     pub table: TableName,
 }
 
+/// Debezium's publication when the configuration names none.
+pub const DEFAULT_PUBLICATION: &str = "dbz_publication";
+
 impl GeneratedConnector {
     /// A key's value (a secret's is never returned).
     pub fn value(&self, key: &str) -> Option<&str> {
@@ -68,6 +71,19 @@ impl GeneratedConnector {
             ConfigValue::Plain(v) => Some(v.as_str()),
             ConfigValue::Secret(_) => None,
         })
+    }
+
+    /// The publication Debezium reads (and, depending on `publication.autocreate.mode`, creates).
+    pub fn publication(&self) -> &str {
+        self.value("publication.name").unwrap_or(DEFAULT_PUBLICATION)
+    }
+
+    /// Whether the harness is to create the publication in setup: it does for its own
+    /// configurations and for a pasted one that names its publication (as its database's owner
+    /// would have); a pasted one relying on Debezium's default publication gets what Debezium
+    /// does on its own.
+    pub fn publication_made_in_setup(&self) -> bool {
+        self.value("publication.name").is_some()
     }
 
     /// The encoding modes the configuration sets.
@@ -141,7 +157,9 @@ pub fn connector(
     }
 }
 
-/// The entries that point a configuration at the target and isolate the run.
+/// The entries that point a configuration at the target and isolate the run (slots and topics
+/// are shared by everyone on a server or broker; the publication lives in the scenario's own
+/// database).
 fn pointed_at(target: &Target) -> Vec<(&'static str, ConfigValue)> {
     let pg = &target.postgres;
     let plain = |v: &str| ConfigValue::Plain(v.to_string());
@@ -153,8 +171,16 @@ fn pointed_at(target: &Target) -> Vec<(&'static str, ConfigValue)> {
         ("database.dbname", plain(&pg.database)),
         ("topic.prefix", plain(&target.topic_prefix)),
         ("slot.name", plain(&target.slot_name)),
+    ]
+}
+
+/// The publication a generated configuration reads: the harness's, made in setup (a
+/// non-superuser cannot create one FOR ALL TABLES, Debezium's default). A pasted configuration
+/// keeps its own choice, which is part of what it proves.
+fn harness_publication(target: &Target) -> Vec<(&'static str, ConfigValue)> {
+    let plain = |v: &str| ConfigValue::Plain(v.to_string());
+    vec![
         ("publication.name", plain(&target.publication_name)),
-        // The harness made the publication (a non-superuser cannot create one FOR ALL TABLES).
         ("publication.autocreate.mode", plain("disabled")),
     ]
 }
@@ -174,7 +200,12 @@ fn structured(debezium: &DebeziumSource, target: &Target) -> GeneratedConnector 
     let plain = |v: &str| ConfigValue::Plain(v.to_string());
     let mut entries: Vec<(String, ConfigValue)> =
         vec![("connector.class".into(), plain(POSTGRES_CONNECTOR_CLASS))];
-    entries.extend(pointed_at(target).into_iter().map(|(k, v)| (k.to_string(), v)));
+    entries.extend(
+        pointed_at(target)
+            .into_iter()
+            .chain(harness_publication(target))
+            .map(|(k, v)| (k.to_string(), v)),
+    );
     entries.push(("plugin.name".into(), plain("pgoutput")));
     entries.push(("table.include.list".into(), plain(&include_list_entry(&debezium.table))));
     entries.extend(converters().into_iter().map(|(k, v)| (k.to_string(), v)));

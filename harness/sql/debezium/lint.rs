@@ -282,6 +282,17 @@ fn check_rules(entries: &[ConfigEntry], out: &mut Vec<Finding>) {
             );
         }
     }
+    let autocreate = get("publication.autocreate.mode").map(value);
+    if autocreate.as_deref().is_none_or(|m| m.trim().eq_ignore_ascii_case("all_tables")) {
+        let at = get("publication.autocreate.mode")
+            .or_else(|| get("publication.name"))
+            .map_or(Span::default(), |e| e.value_span);
+        let name = get("publication.name").map(value).unwrap_or_else(|| super::config::DEFAULT_PUBLICATION.into());
+        out.push(
+            Finding::warning("connect/publication", at, format!("when publication '{name}' is missing, Debezium creates it FOR ALL TABLES ('publication.autocreate.mode' all_tables, the default), which only a superuser may: managed PostgreSQL (Aiven's too) gives none"))
+                .with_help(format!("create it beforehand (CREATE PUBLICATION {name} FOR TABLE ...) and set \"publication.autocreate.mode\": \"disabled\", or \"filtered\" when the login owns the tables")),
+        );
+    }
     if get("value.converter").is_none() {
         let at = entries
             .first()
@@ -341,6 +352,18 @@ pub fn check_flink_table(
         }
     }
     let format = option("format").or_else(|| option("value.format"));
+    let unwrapped = connector.entries.iter().any(|(k, v)| {
+        k.starts_with("transforms.") && k.ends_with(".type")
+            && matches!(v, super::config::ConfigValue::Plain(c) if c == "io.debezium.transforms.ExtractNewRecordState")
+    });
+    if unwrapped {
+        // ExtractNewRecordState writes the new row alone (deletes as tombstones): plain JSON rows.
+        if let Some(f) = format.filter(|f| f.value == "debezium-json") {
+            out.push(Finding::error("connect/format", f.value_span, "the connector's ExtractNewRecordState transform writes plain rows, not Debezium envelopes: 'debezium-json' finds no `op` in them")
+                .with_help("read the topic with 'upsert-kafka' ('key.format' and 'value.format' = 'json'), or drop the transform"));
+        }
+        return out;
+    }
     if let Some(f) = format.filter(|f| f.value != "debezium-json") {
         if f.value == "json" {
             out.push(Finding::warning("connect/format", f.value_span, "format 'json' reads Debezium's envelopes as plain rows (before, after, op), not as changes")
@@ -446,6 +469,9 @@ mod tests {
         "database.password": "hunter2", "database.dbname": "app", "topic.prefix": "app",
         "plugin.name": "pgoutput", "slot.name": "app_slot", "table.include.list": "public.orders",
         "decimal.handling.mode": "string", "transforms": "unwrap",
+        "publication.name": "app_pub", "publication.autocreate.mode": "disabled",
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState"}}"#;
 
     #[test]
