@@ -32,7 +32,7 @@ fn label(image: &str, key: &str) -> String {
 #[tokio::test]
 async fn the_local_set_builds_and_is_present() {
     let _serial = SERIAL.lock().await;
-    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.unwrap();
+    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
 
     assert_eq!(images.source, ImageSource::Local);
     assert_eq!(images.kafka_flavour, KafkaFlavour::Tansu);
@@ -62,7 +62,7 @@ async fn the_local_set_builds_and_is_present() {
     assert!(bytes.starts_with(b"PK"), "{} is not a jar", cached.display());
 
     // A second call finds everything present.
-    let again = images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0).await.unwrap();
+    let again = images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
     assert_eq!(again.images, images);
     assert!(again.outcomes.iter().all(|o| o.action == Action::Present), "{:?}", again.outcomes);
 
@@ -78,7 +78,7 @@ async fn the_local_set_builds_and_is_present() {
 #[tokio::test]
 async fn concurrent_callers_build_a_missing_image_once() {
     let _serial = SERIAL.lock().await;
-    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.unwrap();
+    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
     // tansu is the quickest image to rebuild. `--force` only untags it when a running stack (of
     // another test or a user's `up`) still uses it: that container keeps running.
     let tansu = images.kafka.to_string();
@@ -90,8 +90,8 @@ async fn concurrent_callers_build_a_missing_image_once() {
     );
 
     let (first, second) = tokio::join!(
-        images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0),
-        images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0),
+        images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0, false),
+        images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0, false),
     );
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_eq!(first.images, second.images);
@@ -107,7 +107,7 @@ async fn concurrent_callers_build_a_missing_image_once() {
 #[tokio::test]
 async fn flink_lines_without_a_local_runtime_are_refused_by_name() {
     for flink in [FlinkVersion::V1_20, FlinkVersion::V2_2] {
-        let err = images::ensure(ImageSource::Local, flink).await.unwrap_err();
+        let err = images::ensure(ImageSource::Local, flink, false).await.unwrap_err();
         assert!(matches!(err, ImageError::NotBuildableLocally { .. }), "{err}");
         let text = err.to_string();
         assert!(text.contains(&format!("Flink {flink}")), "{text}");
@@ -119,7 +119,7 @@ async fn flink_lines_without_a_local_runtime_are_refused_by_name() {
 #[tokio::test]
 async fn auto_says_which_source_and_why() {
     let _serial = SERIAL.lock().await;
-    let images = images::ensure(ImageSource::Auto, FlinkVersion::V2_0).await.unwrap();
+    let images = images::ensure(ImageSource::Auto, FlinkVersion::V2_0, false).await.unwrap();
     assert_ne!(images.source, ImageSource::Auto);
     match images.source {
         ImageSource::Local => {
@@ -136,7 +136,7 @@ async fn auto_says_which_source_and_why() {
 #[tokio::test]
 async fn the_bench_hook_times_a_cached_ensure() {
     let _serial = SERIAL.lock().await;
-    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
+    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false, false).await.unwrap();
     assert_eq!(bench.source, ImageSource::Local);
     assert!(bench.cold.is_none(), "no cold run was asked for");
     assert_eq!(bench.cached.outcomes.len(), 4, "base, PostgreSQL, tansu, Flink");
@@ -152,7 +152,7 @@ async fn the_registry_sets_pull_and_derive() {
         (FlinkVersion::V2_0, "2.0.1", false),
         (FlinkVersion::V2_2, "2.2.1", true),
     ] {
-        let images = images::ensure(ImageSource::Registry, flink).await.unwrap();
+        let images = images::ensure(ImageSource::Registry, flink, false).await.unwrap();
         assert_eq!(images.source, ImageSource::Registry);
         assert_eq!(images.kafka_flavour, KafkaFlavour::Kafka);
         assert!(images.flink.sql_gateway);

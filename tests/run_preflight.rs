@@ -43,7 +43,7 @@ async fn cdc_scenarios_are_stopped_by_a_failing_preflight_and_pass_a_good_one_to
     let planned = plan(&paths, run_id.as_str(), false).expect("the scenarios are valid");
     let permission_names = planned[2].names.clone();
     let mut claimed =
-        images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.expect("local images");
+        images::ensure(ImageSource::Local, FlinkVersion::V2_0, false).await.expect("local images");
     assert!(!claimed.flink.connectors.contains(&FlinkConnector::PostgresCdc));
     claimed.flink.connectors.push(FlinkConnector::PostgresCdc);
     let options = RunOptions {

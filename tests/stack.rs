@@ -288,7 +288,7 @@ async fn consume_keys(
 async fn a_service_that_dies_is_named_with_its_logs_and_nothing_is_left() {
     let _serial = serial();
     let mut broken =
-        images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.expect("local images");
+        images::ensure(ImageSource::Local, FlinkVersion::V2_0, false).await.expect("local images");
     // The broker's image cannot run PostgreSQL's command: its container exits at once.
     broken.postgres = broken.kafka.clone();
     let run_id = format!("dies-{}", std::process::id());

@@ -27,7 +27,7 @@ async fn tansu_image() -> String {
     if let Ok(image) = std::env::var("CDC_HARNESS_TANSU_IMAGE") {
         return image;
     }
-    images::ensure(ImageSource::Local, FlinkVersion::V2_0)
+    images::ensure(ImageSource::Local, FlinkVersion::V2_0, false)
         .await
         .expect("local images build")
         .kafka

@@ -6,6 +6,9 @@ use crate::postgres::PgError;
 use crate::report::{Failure, Outcome, Phase};
 use crate::scenario::EmbeddedSql;
 
+/// Lines of a stack trace shown with a failure.
+const TRACE_LINES: usize = 12;
+
 /// A scenario's failure. `failed` (an expectation did not hold, a piece is missing) or `error`
 /// (the harness could not get that far).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -30,6 +33,13 @@ impl ScenarioFailure {
     pub fn with_details(mut self, details: impl Into<String>) -> Self {
         self.details = Some(details.into());
         self
+    }
+
+    /// Details from a Java stack trace: its innermost cause and the frames after it (the summary
+    /// shows these; the whole trace goes to an artefact).
+    pub fn with_trace(self, trace: &str) -> Self {
+        let innermost = trace.rfind("Caused by:").map_or(trace, |at| &trace[at..]);
+        self.with_details(innermost.lines().take(TRACE_LINES).collect::<Vec<_>>().join("\n"))
     }
 
     pub fn flink(phase: Phase, e: &FlinkError) -> Self {

@@ -145,8 +145,8 @@ async fn phases(
         })
         .await;
     if let Err((failure, trace)) = checked {
-        if let Some(trace) = trace {
-            cx.save(ArtefactKind::FlinkExceptions, &trace);
+        if let Some((kind, trace)) = trace {
+            cx.save(kind, &trace);
         }
         // A failed streaming job explains missing records better than the diff.
         return Err(action::job::check_alive(suite, cx).await.unwrap_or(failure));

@@ -73,7 +73,7 @@ pub async fn start_postgres_container() -> TestPg {
 async fn start_container(wal_level: &str) -> TestPg {
     let image = match std::env::var("CDC_HARNESS_TEST_PG_IMAGE") {
         Ok(image) => image,
-        Err(_) => images::ensure(ImageSource::Local, FlinkVersion::V2_0)
+        Err(_) => images::ensure(ImageSource::Local, FlinkVersion::V2_0, false)
             .await
             .expect("local images build")
             .postgres

@@ -66,8 +66,10 @@ pub async fn run_on_local_stack_then<T>(
 ) -> (LocalRun, T) {
     let run_id = RunId::generate(chrono::Utc::now());
     let planned = plan(paths, run_id.as_str(), false).expect("the scenarios are valid");
-    let images =
-        images::ensure(ImageSource::Local, FlinkVersion::V2_0).await.expect("local images");
+    let connect = planned.iter().any(Planned::needs_connect);
+    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0, connect)
+        .await
+        .expect("local images");
     let options = RunOptions {
         images: ImageSource::Local,
         jobs,
@@ -80,6 +82,7 @@ pub async fn run_on_local_stack_then<T>(
         images: Some(images),
         artefacts_root: options.artefacts_root.clone(),
         run_id: Some(run_id.as_str().to_string()),
+        connect,
         ..StackConfig::default()
     };
     let stack = Stack::start(config).await.expect("the stack starts");

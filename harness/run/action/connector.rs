@@ -12,6 +12,9 @@ use crate::scenario::ConnectorAction;
 use crate::sql::debezium::GeneratedConnector;
 use std::time::Duration;
 
+/// The `application_name` of Debezium's streaming replication connection.
+const DEBEZIUM_STREAMING: &str = "Debezium Streaming";
+
 /// The run's Kafka Connect; a scenario with a Debezium source fails without one.
 fn client(suite: &Suite<'_>, phase: Phase) -> Result<ConnectClient, ScenarioFailure> {
     let Some(url) = suite.services.connect_url() else {
@@ -23,15 +26,14 @@ fn client(suite: &Suite<'_>, phase: Phase) -> Result<ConnectClient, ScenarioFail
     ConnectClient::new(url).map_err(|e| connect_failure(phase, e))
 }
 
+/// A FAILED connector or task is the pipeline failing (its whole trace goes to
+/// `connector-trace.txt`); anything else is the harness not getting that far.
 fn connect_failure(phase: Phase, e: ConnectError) -> ScenarioFailure {
-    let details = e.detail().map(str::to_string);
-    let failure = match &e {
-        ConnectError::Failed { .. } => ScenarioFailure::failed(phase, e.to_string()),
+    match &e {
+        ConnectError::Failed { trace, .. } => {
+            ScenarioFailure::failed(phase, e.to_string()).with_trace(trace)
+        }
         _ => ScenarioFailure::error(phase, e.to_string()),
-    };
-    match details {
-        Some(d) => failure.with_details(d),
-        None => failure,
     }
 }
 
@@ -100,7 +102,19 @@ async fn wait_streaming(
                 .await
                 .map_err(|e| Attempt::Retry(pending(name, e.to_string())))?;
             match walsender {
-                Some(w) if w.streaming() => Ok(()),
+                // Debezium names its replication connection; another reader holding the slot
+                // (a stale one, a second connector's) is not this connector streaming.
+                Some(w) if w.streaming() && w.application_name.as_deref() == Some(DEBEZIUM_STREAMING) => Ok(()),
+                Some(w) if w.application_name.as_deref() != Some(DEBEZIUM_STREAMING) => {
+                    Err(Attempt::Retry(pending(
+                        name,
+                        format!(
+                            "{}; slot {slot} is held by another reader ({})",
+                            status.summary(),
+                            w.application_name.as_deref().unwrap_or("no application_name")
+                        ),
+                    )))
+                }
                 Some(w) => Err(Attempt::Retry(pending(
                     name,
                     format!(
@@ -149,7 +163,7 @@ fn pending(name: &str, last: String) -> ConnectError {
 pub async fn watch_failures(
     suite: &Suite<'_>,
     name: Option<String>,
-) -> (ScenarioFailure, Option<String>) {
+) -> (ScenarioFailure, Option<(ArtefactKind, String)>) {
     let (Some(name), Ok(client)) = (name, client(suite, Phase::Expect)) else {
         return std::future::pending().await;
     };
@@ -157,9 +171,9 @@ pub async fn watch_failures(
         if let Ok(status) = client.status(&name).await {
             if let Some((what, trace)) = status.failure() {
                 let root_cause = crate::flink::root_cause(&trace);
+                let saved = (ArtefactKind::ConnectorTrace, trace.clone());
                 let e = ConnectError::Failed { connector: name.clone(), what, root_cause, trace };
-                // The trace is in the failure's details; the Flink job did not fail.
-                return (connect_failure(Phase::Expect, e), None);
+                return (connect_failure(Phase::Expect, e), Some(saved));
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;

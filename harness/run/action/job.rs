@@ -42,11 +42,8 @@ pub(super) fn job_failure(
 ) -> ScenarioFailure {
     if let FlinkError::Job { exception: Some(exception), .. } = e {
         cx.save(ArtefactKind::FlinkExceptions, &exception.stacktrace);
-        // The summary shows the innermost cause; the whole trace is in flink-exceptions.txt.
-        let trace = &exception.stacktrace;
-        let innermost = trace.rfind("Caused by:").map_or(trace.as_str(), |at| &trace[at..]);
-        let shown: Vec<&str> = innermost.lines().take(12).collect();
-        return ScenarioFailure::error(phase, e.to_string()).with_details(shown.join("\n"));
+        // The whole trace is in flink-exceptions.txt.
+        return ScenarioFailure::error(phase, e.to_string()).with_trace(&exception.stacktrace);
     }
     ScenarioFailure::flink(phase, e)
 }
@@ -139,7 +136,7 @@ const RESTARTS_GIVEN_UP_ON: usize = 3;
 pub async fn watch_failures(
     suite: &Suite<'_>,
     job: Option<(String, bool)>,
-) -> (ScenarioFailure, Option<String>) {
+) -> (ScenarioFailure, Option<(ArtefactKind, String)>) {
     let Some((id, false)) = job else {
         return std::future::pending().await;
     };
@@ -162,13 +159,9 @@ pub async fn watch_failures(
                     format!("job {id} is {state}: {summary}"),
                 );
                 if let Some(e) = &exception {
-                    let trace = &e.stacktrace;
-                    let innermost =
-                        trace.rfind("Caused by:").map_or(trace.as_str(), |at| &trace[at..]);
-                    failure = failure
-                        .with_details(innermost.lines().take(12).collect::<Vec<_>>().join("\n"));
+                    failure = failure.with_trace(&e.stacktrace);
                 }
-                return (failure, exception.map(|e| e.stacktrace));
+                return (failure, exception.map(|e| (ArtefactKind::FlinkExceptions, e.stacktrace)));
             }
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
