@@ -18,7 +18,8 @@ use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
 use cdc_harness::stack::{inventory, Scope, Stack, StackConfig};
 
 async fn start_stack(source: ImageSource) -> Stack {
-    let images = images::ensure(source, FlinkVersion::V2_0, false).await.expect("the images are present");
+    let images =
+        images::ensure(source, FlinkVersion::V2_0, false).await.expect("the images are present");
     let config = StackConfig {
         source,
         images: Some(images),

@@ -62,7 +62,8 @@ async fn the_local_set_builds_and_is_present() {
     assert!(bytes.starts_with(b"PK"), "{} is not a jar", cached.display());
 
     // A second call finds everything present.
-    let again = images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
+    let again =
+        images::ensure_reporting(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
     assert_eq!(again.images, images);
     assert!(again.outcomes.iter().all(|o| o.action == Action::Present), "{:?}", again.outcomes);
 
@@ -73,6 +74,29 @@ async fn the_local_set_builds_and_is_present() {
             "{image} not listed"
         );
     }
+}
+
+#[tokio::test]
+async fn the_connect_image_is_built_on_request_with_one_jetty() {
+    let _serial = SERIAL.lock().await;
+    let without = images::ensure(ImageSource::Local, FlinkVersion::V2_0, false).await.unwrap();
+    assert_eq!(without.connect, None, "Kafka Connect only when asked for");
+    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0, true).await.unwrap();
+    let connect = images.connect.expect("the Kafka Connect image").to_string();
+    assert!(connect.starts_with("cdc-harness/connect:3.0.7.Final-"), "{connect}");
+    assert!(present(&connect));
+    assert_eq!(label(&connect, "cdc-harness.source"), "local");
+    // The wheel's Jetty is mixed (9.4.12 servlet beside 9.4.56 server): Kafka Connect's REST API
+    // then answers HTTP 500. The image takes the server side from Debian's libjetty9-java.
+    let out = std::process::Command::new("docker")
+        .args(["run", "--rm", "--entrypoint", "ls", &connect, "/opt/connect/libs"])
+        .output()
+        .unwrap();
+    let jars = String::from_utf8_lossy(&out.stdout);
+    assert!(jars.contains("debezium-connector-postgres-3.0.7.Final.jar"), "{jars}");
+    assert!(jars.contains("jetty-servlet-debian.jar"), "{jars}");
+    assert!(!jars.contains("jetty-servlet-9.4.12"), "{jars}");
+    assert!(!jars.contains("debezium-connector-mysql"), "{jars}");
 }
 
 #[tokio::test]
@@ -136,7 +160,8 @@ async fn auto_says_which_source_and_why() {
 #[tokio::test]
 async fn the_bench_hook_times_a_cached_ensure() {
     let _serial = SERIAL.lock().await;
-    let bench = images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false, false).await.unwrap();
+    let bench =
+        images::bench_builds(ImageSource::Local, FlinkVersion::V2_0, false, false).await.unwrap();
     assert_eq!(bench.source, ImageSource::Local);
     assert!(bench.cold.is_none(), "no cold run was asked for");
     assert_eq!(bench.cached.outcomes.len(), 4, "base, PostgreSQL, tansu, Flink");
@@ -164,6 +189,11 @@ async fn the_registry_sets_pull_and_derive() {
         let jar = images::sql_runner_jar_on_host(&images.flink).await.unwrap();
         assert!(std::fs::read(jar).unwrap().starts_with(b"PK"));
     }
+    let with_connect =
+        images::ensure(ImageSource::Registry, FlinkVersion::V1_20, true).await.unwrap();
+    let connect = with_connect.connect.expect("Debezium's Kafka Connect image").to_string();
+    assert_eq!(connect, "quay.io/debezium/connect:3.0.7.Final");
+    assert!(present(&connect));
 }
 
 #[test]

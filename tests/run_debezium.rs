@@ -14,8 +14,7 @@ use cdc_harness::report::{Outcome, Phase, ScenarioResult};
 use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
 use cdc_harness::stack::{target, Stack, StackConfig};
 use run_support::{
-    broker_topics, names, outcome_line, run_on_local_stack_then, scratch, superuser_session,
-    STACK,
+    broker_topics, names, outcome_line, run_on_local_stack_then, scratch, superuser_session, STACK,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -210,7 +209,11 @@ async fn failing_and_interrupted_debezium_runs_leave_nothing_behind() {
     }
     // Past the connector's start: the scenario is in its long wait.
     tokio::time::sleep(Duration::from_secs(8)).await;
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out));
     assert_eq!(present(&stack).await, before, "after an interrupted run");

@@ -182,7 +182,8 @@ async fn interrupt_a_run(stack: &Stack, target: &Path, artefacts: &Path) -> Outp
 async fn a_target_keeps_everything_but_what_the_harness_made() {
     let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("run-target", "services");
-    let images = images::ensure(ImageSource::Local, FlinkVersion::V2_0, false).await.expect("images");
+    let images =
+        images::ensure(ImageSource::Local, FlinkVersion::V2_0, false).await.expect("images");
     let config = StackConfig {
         source: ImageSource::Local,
         images: Some(images),

@@ -309,7 +309,7 @@ async fn a_service_that_dies_is_named_with_its_logs_and_nothing_is_left() {
 fn ctrl_c_while_up_is_starting_removes_the_run() {
     let _serial = serial();
     let run_id = format!("interrupted-{}", std::process::id());
-    let mut up = UpProcess::spawn(&run_id, Stdio::null(), Stdio::piped());
+    let mut up = UpProcess::spawn(&run_id, &[], Stdio::null(), Stdio::piped());
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let scope = Scope::Run(run_id.clone());
@@ -335,10 +335,11 @@ struct UpProcess {
 }
 
 impl UpProcess {
-    /// `cdc-harness up --images local --run-id <run_id>`.
-    fn spawn(run_id: &str, stdout: Stdio, stderr: Stdio) -> Self {
+    /// `cdc-harness up --images local --run-id <run_id> [extra...]`.
+    fn spawn(run_id: &str, extra: &[&str], stdout: Stdio, stderr: Stdio) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
             .args(["up", "--images", "local", "--run-id", run_id])
+            .args(extra)
             .stdout(stdout)
             .stderr(stderr)
             .spawn()
@@ -361,7 +362,8 @@ impl Drop for UpProcess {
 fn down_removes_what_a_killed_up_left_behind() {
     let _serial = serial();
     let run_id = format!("killed-{}", std::process::id());
-    let mut up = UpProcess::spawn(&run_id, Stdio::piped(), Stdio::null());
+    // With the optional Kafka Connect service: `down` reaps it like every service.
+    let mut up = UpProcess::spawn(&run_id, &["--with", "connect"], Stdio::piped(), Stdio::null());
 
     let stdout = up.child.stdout.take().unwrap();
     let (lines_tx, lines) = std::sync::mpsc::channel();
@@ -380,6 +382,14 @@ fn down_removes_what_a_killed_up_left_behind() {
             break;
         }
     }
+    let connect_line = lines.recv_timeout(Duration::from_secs(10));
+    let printed: Vec<String> = std::iter::once(connect_line.unwrap_or_default())
+        .chain(std::iter::from_fn(|| lines.recv_timeout(Duration::from_millis(500)).ok()))
+        .collect();
+    assert!(
+        printed.iter().any(|l| l.trim_start().starts_with("Kafka Connect http://127.0.0.1:")),
+        "`up --with connect` names Kafka Connect: {printed:?}"
+    );
     up.child.kill().expect("SIGKILL");
     up.child.wait().unwrap();
 
@@ -389,7 +399,7 @@ fn down_removes_what_a_killed_up_left_behind() {
     let services: BTreeSet<_> = orphans.containers.iter().map(|c| c.service.as_str()).collect();
     assert_eq!(
         services,
-        ["flink-jobmanager", "flink-taskmanager-1", "kafka", "postgres"].into(),
+        ["flink-jobmanager", "flink-taskmanager-1", "kafka", "kafka-connect", "postgres"].into(),
         "{orphans:?}"
     );
     assert_eq!(orphans.networks, vec![format!("cdc-{run_id}")]);
@@ -405,6 +415,32 @@ fn down_removes_what_a_killed_up_left_behind() {
     assert!(printed.contains(&format!("removed network cdc-{run_id}")), "{printed}");
     assert!(printed.contains(&format!("removed volume cdc-{run_id}-flink-state")), "{printed}");
     runtime.block_on(assert_nothing_left(&run_id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs registry access (Docker Hub and quay.io)"]
+async fn registry_stack_runs_debeziums_own_kafka_connect() {
+    let _serial = serial();
+    let config = StackConfig {
+        source: ImageSource::Registry,
+        flink: FlinkVersion::V1_20,
+        connect: true,
+        ..local_config()
+    };
+    // Ready means its REST API lists Debezium's PostgreSQL connector.
+    let stack = Stack::start(config).await.expect("the registry stack starts with Kafka Connect");
+    let connect = stack.endpoints().connect.clone().expect("Kafka Connect's endpoint");
+    let client = cdc_harness::connect::ConnectClient::new(&connect.rest_url).unwrap();
+    assert!(client
+        .plugins()
+        .await
+        .unwrap()
+        .iter()
+        .any(|p| p == cdc_harness::stack::POSTGRES_CONNECTOR));
+    assert_eq!(stack.images().connect.as_ref().unwrap().name, "quay.io/debezium/connect");
+    let run_id = stack.run_id().to_string();
+    stack.stop().await.expect("stop");
+    assert_nothing_left(&run_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

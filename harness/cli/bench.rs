@@ -20,8 +20,9 @@ pub enum BenchTarget {
     /// Stack start-up: image time, stack-ready time and each service's own ready time.
     Stack(StackBenchArgs),
     /// Scenarios end to end: stack-ready, submit -> job running, record latency (p50/p99),
-    /// verifier decode rate, harness overhead. On the local images (no postgres-cdc connector)
-    /// use the JDBC volume scenario `benches/scenarios/jdbc-bulk-rows.toml`.
+    /// verifier decode rate, harness overhead; for a Debezium source also connector POST ->
+    /// streaming and each change's commit -> sink latency (p50/p99), e.g. on
+    /// `scenarios/debezium-bulk-inserts.toml`.
     Run(RunBenchArgs),
     /// Replication slots: retained WAL per MB of row changes behind an idle slot, and how long
     /// a resumed reader takes to catch up (pg_recvlogical stands in for the CDC connector).
@@ -213,7 +214,20 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
     let wall = Instant::now();
     let stack = Stack::start(config).await.map_err(to_report)?;
     println!("stack ready: {:.2}s", secs(stack.timings().stack_ready));
+    if let Some(connect) = stack.connect() {
+        for service in &stack.timings().services {
+            println!("  {:<20} ready in {:.2}s", service.service, secs(service.own));
+        }
+        println!(
+            "  kafka-connect memory at ready: {}",
+            connect.memory_usage().await.unwrap_or_else(|e| e.to_string())
+        );
+    }
     let figures = bench(&stack, &planned, &options, &run_id).await;
+    if let Some(connect) = stack.connect() {
+        let memory = connect.memory_usage().await.unwrap_or_else(|e| e.to_string());
+        println!("kafka-connect memory after the scenarios: {memory}");
+    }
     stack.stop().await.map_err(to_report)?;
     let mut all_passed = true;
     for f in &figures {
@@ -235,13 +249,24 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
             (Some(p50), Some(p99)) => println!(
                 "  {} records; record in Kafka - job start: p50 {p50} ms, p99 {p99} ms{}",
                 f.records,
-                if cdc_missing {
+                if cdc_missing && reads_jdbc(&planned, &r.name) {
                     " (JDBC volume measure: the local images have no postgres-cdc connector, so no per-change CDC latency)"
                 } else {
                     ""
                 }
             ),
             _ => println!("  {} records; no record timestamps to measure latency", f.records),
+        }
+        if let Some(took) = f.connector_start {
+            println!("  connector POST -> streaming from its slot: {:.2}s", secs(took));
+        }
+        let commit = |p| crate::run::bench::percentile(&f.commit_to_sink_ms, p);
+        if let (Some(p50), Some(p99)) = (commit(0.5), commit(0.99)) {
+            let verdict = if p99 < 2000 { "meets" } else { "misses" };
+            println!(
+                "  {} changes; commit in PostgreSQL -> record in the sink topic: p50 {p50} ms, p99 {p99} ms ({verdict} the goal p99 < 2000 ms)",
+                f.commit_to_sink_ms.len()
+            );
         }
         match f.decode_rate {
             Some(rate) => {
@@ -251,12 +276,20 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
         }
         let share = secs(f.overhead) / secs(r.duration).max(f64::EPSILON) * 100.0;
         println!(
-            "  wall {:.2}s = pipeline {:.2}s (setup + submit + Flink job {:.2}s) + harness overhead {:.2}s ({share:.0}%, goal <= 10%)",
+            "  wall {:.2}s = pipeline {:.2}s (setup + connector + submit + Flink job {:.2}s) + harness overhead {:.2}s ({share:.0}%, goal <= 10%)",
             secs(r.duration), secs(f.pipeline), f.job_duration.map_or(0.0, secs), secs(f.overhead)
         );
     }
     println!("bench wall time (stack start + scenarios + stop): {:.2}s", secs(wall.elapsed()));
     Ok(if all_passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Whether the scenario named `name` reads with the JDBC connector (its latency since the job's
+/// start is a volume measure, not a per-change one).
+fn reads_jdbc(planned: &[crate::run::Planned], name: &str) -> bool {
+    planned.iter().any(|p| {
+        p.scenario.name == name && p.connector == Some(crate::scenario::SourceConnector::Jdbc)
+    })
 }
 
 async fn bench_slots(args: SlotsBenchArgs) -> miette::Result<ExitCode> {

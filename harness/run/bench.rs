@@ -23,20 +23,32 @@ pub struct Figures {
     pub job_duration: Option<Duration>,
     /// Each record's Kafka timestamp minus the job's start, sorted (ms).
     pub latencies_ms: Vec<i64>,
+    /// A Debezium source: each change from its commit in PostgreSQL (Debezium's `source.ts_ms`)
+    /// to its record in the sink topic (the record's Kafka timestamp), sorted (ms).
+    pub commit_to_sink_ms: Vec<i64>,
+    /// A Debezium source: the connector's POST until it streams from its slot.
+    pub connector_start: Option<Duration>,
     pub records: usize,
     /// Records per second through decode + compare (count mode) on a recorded topic.
     pub decode_rate: Option<f64>,
-    /// setup + submit + the job's own duration: the time that belongs to PostgreSQL and Flink.
+    /// setup + connector + submit + the job's own duration: the time that belongs to PostgreSQL,
+    /// Kafka Connect and Flink.
     pub pipeline: Duration,
     /// Wall time − pipeline.
     pub overhead: Duration,
 }
 
 impl Figures {
+    /// Of the records' latency since the job's start.
     pub fn percentile(&self, p: f64) -> Option<i64> {
-        let n = self.latencies_ms.len();
-        (n > 0).then(|| self.latencies_ms[((n - 1) as f64 * p).round() as usize])
+        percentile(&self.latencies_ms, p)
     }
+}
+
+/// The `p` quantile of sorted values.
+pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    let n = sorted.len();
+    (n > 0).then(|| sorted[((n - 1) as f64 * p).round() as usize])
 }
 
 /// Runs each scenario alone on `stack` and measures it.
@@ -70,23 +82,70 @@ pub async fn bench(
             None => Vec::new(),
         };
         latencies_ms.sort_unstable();
+        let commit_to_sink_ms = match &planned[i].scenario.debezium {
+            Some(debezium) => {
+                let names = &planned[i].names;
+                let table = &debezium.table;
+                let topic = format!("{}.{}.{}", names.topic_prefix, table.schema, table.table);
+                let changes = read_topic(&stack.endpoints().kafka.bootstrap_host, &topic).await;
+                commit_to_sink(&changes, &records)
+            }
+            None => Vec::new(),
+        };
+        let connector_start = result.phase_duration(Phase::Connector);
         let decode_rate = decode_rate(&planned[i], &records).await;
         let job_duration = job.as_ref().map(|j| Duration::from_millis(j.duration.max(0) as u64));
         let phase = |p| result.phase_duration(p).unwrap_or_default();
-        let pipeline =
-            phase(Phase::Setup) + phase(Phase::Submit) + job_duration.unwrap_or_default();
+        // The CDC reader's start is the pipeline's too.
+        let pipeline = phase(Phase::Setup)
+            + phase(Phase::Connector)
+            + phase(Phase::Submit)
+            + job_duration.unwrap_or_default();
         let overhead = result.duration.saturating_sub(pipeline);
         figures.push(Figures {
             records: records.len(),
             result,
             job_duration,
             latencies_ms,
+            commit_to_sink_ms,
+            connector_start,
             decode_rate,
             pipeline,
             overhead,
         });
     }
     figures
+}
+
+/// Per key, Debezium's commit time of its streamed (not snapshot) change, matched with the sink
+/// record of that key: the sink's Kafka timestamp minus the commit time, sorted. Keys changed
+/// more than once count their last change.
+fn commit_to_sink(changes: &[ReceivedRecord], sink: &[ReceivedRecord]) -> Vec<i64> {
+    let key_of = |bytes: &Option<Vec<u8>>| -> Option<serde_json::Value> {
+        serde_json::from_slice(bytes.as_deref()?).ok()
+    };
+    let mut committed = std::collections::HashMap::new();
+    for change in changes {
+        let (Some(key), Some(value)) = (key_of(&change.key), key_of(&change.value)) else {
+            continue;
+        };
+        let source = &value["source"];
+        if source["snapshot"].as_str().is_some_and(|s| s != "false") {
+            continue;
+        }
+        if let Some(ts) = source["ts_ms"].as_i64() {
+            committed.insert(key.to_string(), ts);
+        }
+    }
+    let mut latencies: Vec<i64> = sink
+        .iter()
+        .filter_map(|r| {
+            let key = key_of(&r.key)?.to_string();
+            Some(r.timestamp? - committed.get(&key)?)
+        })
+        .collect();
+    latencies.sort_unstable();
+    latencies
 }
 
 /// Every record of the topic: read until nothing new arrives for a second.

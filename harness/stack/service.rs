@@ -5,7 +5,9 @@ use super::error::StackError;
 use super::logs;
 use std::mem::ManuallyDrop;
 use std::net::IpAddr;
-use testcontainers::bollard::query_parameters::RestartContainerOptionsBuilder;
+use testcontainers::bollard::query_parameters::{
+    RestartContainerOptionsBuilder, StatsOptionsBuilder,
+};
 use testcontainers::bollard::Docker;
 use testcontainers::{ContainerAsync, GenericImage};
 
@@ -115,6 +117,23 @@ impl ServiceHandle {
 
     pub async fn unpause(&self) -> Result<(), StackError> {
         self.container.unpause().await.map_err(|e| self.error(e))
+    }
+
+    /// The container's memory now, as `docker stats` shows it (usage minus page cache), e.g.
+    /// `412.3 MiB`.
+    pub async fn memory_usage(&self) -> Result<String, StackError> {
+        use futures::StreamExt;
+        let options = StatsOptionsBuilder::new().stream(false).one_shot(true).build();
+        let stats = self.docker.stats(self.id(), Some(options)).next().await;
+        let memory = match stats {
+            Some(Ok(stats)) => stats.memory_stats,
+            Some(Err(e)) => return Err(StackError::from(e)),
+            None => None,
+        };
+        let memory = memory.unwrap_or_default();
+        let cache = memory.stats.as_ref().and_then(|s| s.get("inactive_file").or(s.get("cache")));
+        let used = memory.usage.unwrap_or(0).saturating_sub(cache.copied().unwrap_or(0));
+        Ok(format!("{:.1} MiB", used as f64 / f64::from(1 << 20)))
     }
 
     /// The last `lines` lines of stdout and stderr; a note instead when they cannot be read.

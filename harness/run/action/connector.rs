@@ -104,7 +104,12 @@ async fn wait_streaming(
             match walsender {
                 // Debezium names its replication connection; another reader holding the slot
                 // (a stale one, a second connector's) is not this connector streaming.
-                Some(w) if w.streaming() && w.application_name.as_deref() == Some(DEBEZIUM_STREAMING) => Ok(()),
+                Some(w)
+                    if w.streaming()
+                        && w.application_name.as_deref() == Some(DEBEZIUM_STREAMING) =>
+                {
+                    Ok(())
+                }
                 Some(w) if w.application_name.as_deref() != Some(DEBEZIUM_STREAMING) => {
                     Err(Attempt::Retry(pending(
                         name,

@@ -287,7 +287,9 @@ fn check_rules(entries: &[ConfigEntry], out: &mut Vec<Finding>) {
         let at = get("publication.autocreate.mode")
             .or_else(|| get("publication.name"))
             .map_or(Span::default(), |e| e.value_span);
-        let name = get("publication.name").map(value).unwrap_or_else(|| super::config::DEFAULT_PUBLICATION.into());
+        let name = get("publication.name")
+            .map(value)
+            .unwrap_or_else(|| super::config::DEFAULT_PUBLICATION.into());
         out.push(
             Finding::warning("connect/publication", at, format!("when publication '{name}' is missing, Debezium creates it FOR ALL TABLES ('publication.autocreate.mode' all_tables, the default), which only a superuser may: managed PostgreSQL (Aiven's too) gives none"))
                 .with_help(format!("create it beforehand (CREATE PUBLICATION {name} FOR TABLE ...) and set \"publication.autocreate.mode\": \"disabled\", or \"filtered\" when the login owns the tables")),
