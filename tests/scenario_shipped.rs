@@ -103,26 +103,33 @@ fn big_integers_and_nulls_survive_into_the_expected_json() {
         .all(|(_, v)| *v == serde_json::json!({ "$null": true })));
 }
 
-/// Every known-bug scenario loads, plans (isolated names, expectations), is a CDC scenario, and
-/// says in its header which upstream problem it reproduces and what a run shows.
+/// Every known-bug scenario loads, plans (isolated names, expectations), is a CDC scenario
+/// (postgres-cdc, or Debezium on Kafka Connect), and says in its header which upstream problem it
+/// reproduces and what a run shows where it runs.
 #[test]
 fn known_bug_scenarios_plan_as_cdc_and_cite_their_upstream_problem() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/known-bugs");
     let planned = cdc_harness::run::plan(&[dir], "kb-test", false)
         .unwrap_or_else(|e| panic!("{}", e.rendered));
-    assert_eq!(planned.len(), 6);
+    assert_eq!(planned.len(), 11);
     for p in &planned {
         let text = std::fs::read_to_string(&p.path).unwrap();
         let header: String =
             text.lines().take_while(|l| l.starts_with('#')).collect::<Vec<_>>().join("\n");
-        assert!(header.contains("--images registry:"), "{}: what a run shows", p.path.display());
+        let (connector, runs_where) = match p.connector {
+            Some(scenario::SourceConnector::Debezium) => {
+                (scenario::SourceConnector::Debezium, "Local images:")
+            }
+            _ => (scenario::SourceConnector::Cdc, "--images registry:"),
+        };
+        assert!(header.contains(runs_where), "{}: what a run shows", p.path.display());
         // `owner/repository #123`: an upstream issue or pull request.
         let cites = header.match_indices(" #").any(|(at, _)| {
             header[at + 2..].starts_with(|c: char| c.is_ascii_digit())
                 && header[..at].rsplit(' ').next().is_some_and(|repo| repo.contains('/'))
         });
         assert!(cites, "{}: cites its upstream issue", p.path.display());
-        assert_eq!(p.connector, Some(scenario::SourceConnector::Cdc), "{}", p.path.display());
+        assert_eq!(p.connector, Some(connector), "{}", p.path.display());
         assert!(p.scenario.name.starts_with("known-"), "{}", p.scenario.name);
     }
 }

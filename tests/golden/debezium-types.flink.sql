@@ -31,6 +31,7 @@ SET 'table.local-time-zone' = 'UTC';
 -- `day` INT: Debezium writes DATE days since 1970-01-01; the INSERT converts it to DATE.
 -- `at_local` BIGINT: Debezium writes TIMESTAMP(3) milliseconds since 1970-01-01 00:00:00; the INSERT converts it to TIMESTAMP(3).
 -- `at_micro` BIGINT: Debezium writes TIMESTAMP microseconds since 1970-01-01 00:00:00; the INSERT converts it to TIMESTAMP.
+-- `at_time` BIGINT: Debezium writes TIME microseconds since midnight; the INSERT converts it to TIME.
 CREATE TABLE `typed_source` (
   `id` INT,
   `amount` DECIMAL(10, 2),
@@ -41,6 +42,7 @@ CREATE TABLE `typed_source` (
   `at_local` BIGINT,
   `at_micro` BIGINT,
   `at_zoned` TIMESTAMP_LTZ,
+  `at_time` BIGINT,
   `label` STRING,
   `payload` BYTES,
   `doc` STRING,
@@ -64,6 +66,7 @@ CREATE TABLE `typed_sink` (
   `at_local` TIMESTAMP(3),
   `at_micro` TIMESTAMP,
   `at_zoned` TIMESTAMP_LTZ,
+  `at_time` TIME,
   `label` STRING,
   `payload` BYTES,
   `doc` STRING,
@@ -77,5 +80,5 @@ CREATE TABLE `typed_sink` (
 );
 
 INSERT INTO `typed_sink`
-SELECT `id`, `amount`, `big`, `ratio`, `flag`, TIMESTAMPADD(DAY, `day`, DATE '1970-01-01') AS `day`, CAST(TO_TIMESTAMP_LTZ(`at_local`, 3) AS TIMESTAMP(3)) AS `at_local`, CAST(CONCAT(FROM_UNIXTIME(CAST(FLOOR(`at_micro` / 1000000.0) AS BIGINT)), '.', LPAD(CAST(`at_micro` - CAST(FLOOR(`at_micro` / 1000000.0) AS BIGINT) * 1000000 AS STRING), 6, '0')) AS TIMESTAMP) AS `at_micro`, `at_zoned`, `label`, `payload`, `doc`
+SELECT `id`, `amount`, `big`, `ratio`, `flag`, TIMESTAMPADD(DAY, `day`, DATE '1970-01-01') AS `day`, CAST(TO_TIMESTAMP_LTZ(`at_local`, 3) AS TIMESTAMP(3)) AS `at_local`, CAST(CONCAT(FROM_UNIXTIME(CAST(FLOOR(`at_micro` / 1000000.0) AS BIGINT)), '.', LPAD(CAST(`at_micro` - CAST(FLOOR(`at_micro` / 1000000.0) AS BIGINT) * 1000000 AS STRING), 6, '0')) AS TIMESTAMP) AS `at_micro`, `at_zoned`, CAST(CAST(TO_TIMESTAMP_LTZ(`at_time` / 1000, 3) AS TIMESTAMP(3)) AS TIME) AS `at_time`, `label`, `payload`, `doc`
 FROM `typed_source`;
