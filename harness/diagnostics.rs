@@ -117,8 +117,24 @@ impl SourceFile {
     }
 
     /// The source in the form miette renders snippets from.
+    /// The source in the form miette renders snippets from, every secret in it masked (a
+    /// snippet may span a `password` option).
     pub fn to_named_source(&self) -> miette::NamedSource<String> {
-        miette::NamedSource::new(&self.name, self.text.to_string())
+        miette::NamedSource::new(&self.name, crate::secret::Redactor::default().mask(&self.text))
+    }
+
+    /// The longest line a span touches, in bytes.
+    fn widest_line(&self, span: Span) -> usize {
+        let first = self.line_col(span.start).line - 1;
+        let last = self.line_col(span.end).line - 1;
+        (first..=last)
+            .map(|i| {
+                let start = self.line_starts[i];
+                let end = self.line_starts.get(i + 1).copied().unwrap_or(self.text.len());
+                end - start
+            })
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -128,6 +144,11 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     }
     index
 }
+
+/// Lines longer than this (in bytes) are shown as an excerpt, not a snippet.
+const MAX_SNIPPET_LINE: usize = 4096;
+/// Bytes of context either side of a span in an excerpt.
+const EXCERPT_CONTEXT: usize = 80;
 
 /// How bad a finding is. Errors make commands exit non-zero; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -180,7 +201,12 @@ impl Finding {
     }
 
     /// Renders the finding rustc-style (`error[code]: message`, `--> file:line:col`, snippet, help).
+    /// Secrets in the snippet are masked. Lines too long for a snippet (miette cannot draw past
+    /// column 65,535, and nobody reads a 70 KB line) get an excerpt around the span instead.
     pub fn render(&self, source: &SourceFile, color: bool) -> String {
+        if source.widest_line(self.span) > MAX_SNIPPET_LINE {
+            return self.render_excerpt(source);
+        }
         let report = miette::Report::new(self.to_miette(source));
         let handler = miette::GraphicalReportHandler::new_themed(if color {
             miette::GraphicalTheme::unicode()
@@ -203,6 +229,32 @@ impl Finding {
         let mut out: String =
             findings.iter().map(|f| format!("{}\n", f.render(source, color))).collect();
         out.push_str(&format!("error: {summary}\n"));
+        out
+    }
+
+    /// The plain rendering for spans on very long lines: the message, a window of the line
+    /// around the span (masked) with a caret under it, the help.
+    fn render_excerpt(&self, source: &SourceFile) -> String {
+        let masked = crate::secret::Redactor::default().mask(source.text());
+        let start = floor_char_boundary(&masked, self.span.start.min(masked.len()));
+        let line_start = masked[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = masked[start..].find('\n').map_or(masked.len(), |i| start + i);
+        let from = floor_char_boundary(&masked, start.saturating_sub(EXCERPT_CONTEXT).max(line_start));
+        let to = floor_char_boundary(&masked, (start + EXCERPT_CONTEXT).min(line_end));
+        let window = &masked[from..to];
+        let caret = " ".repeat(masked[from..start].chars().count() + 4);
+        let label = if self.label.is_empty() { &self.message } else { &self.label };
+        let mut out = format!(
+            "{} {}\n  × [{}] {}\n  (a line of {} bytes: showing bytes {from} to {to} of it)\n  ... {window} ...\n{caret}^ {label}\n",
+            self.severity_word(),
+            source.location(self.span),
+            self.code,
+            self.message,
+            line_end - line_start,
+        );
+        if let Some(help) = &self.help {
+            out.push_str(&format!("  help: {help}\n"));
+        }
         out
     }
 
@@ -308,6 +360,28 @@ mod tests {
         assert_eq!(src.line_col(99), LineCol { line: 1, column: 2 });
         // A span starting inside a character widens to the whole character.
         assert_eq!(src.slice(Span::new(1, 99)), "é");
+    }
+
+    #[test]
+    fn findings_on_very_long_lines_render_an_excerpt() {
+        let text = format!("{}'passwd' = 'hunter2', bad", "x".repeat(70_000));
+        let src = SourceFile::new("t.sql", text.as_str());
+        let at = text.len() - 3;
+        let f = Finding::error("syntax/demo", Span::new(at, at + 3), "bad").with_help("fix");
+        let out = f.render(&src, false);
+        assert!(out.starts_with("error t.sql:1:70023"), "{out}");
+        assert!(out.contains("bad") && out.contains("help: fix"), "{out}");
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(out.len() < 1000, "{out}");
+    }
+
+    #[test]
+    fn snippets_mask_secrets() {
+        let src = SourceFile::new("t.sql", "WITH ('password' = 'hunter2', 'x' = 'y')");
+        let f = Finding::error("a/b", Span::new(6, 40), "wide");
+        let out = f.render(&src, false);
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(out.contains("'password' = '*******'"), "{out}");
     }
 
     #[test]

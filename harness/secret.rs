@@ -51,54 +51,73 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEY_PARTS.iter().any(|part| key.contains(part))
 }
 
-/// Replaces the password in a `postgres://user:password@host/db` style URL.
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_string() };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!("{}{}:{}{}", &url[..scheme_end + 3], &authority[..colon], REDACTED, &rest[at..])
-        }
-        _ => url.to_string(),
-    }
-}
-
 /// The one redaction every text shown to a person or written to a file passes through. It
-/// replaces:
+/// hides:
 /// - the passwords the run knows (its [`Secret`]s), wherever they appear;
 /// - values of secret-looking keys ([`is_secret_key`]) in SQL options (`'password' = '…'`),
 ///   JSON (`"database.password": "…"`) and `key=value` text (properties, key=value DSNs,
 ///   `password=` URL parameters);
 /// - the password of a URL's userinfo (`postgres://user:…@host`);
 /// - SQL password literals (`CREATE ROLE … PASSWORD '…'`).
+///
+/// [`Redactor::redact`] replaces each secret with `******`; [`Redactor::mask`] overwrites it in
+/// place with as many `*` as it has bytes, so that positions into the text (a finding's snippet)
+/// stay right.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     secrets: Vec<Secret>,
 }
 
+type Ranges = Vec<std::ops::Range<usize>>;
+
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
         let mut secrets: Vec<Secret> =
             secrets.into_iter().filter(|s| !s.expose().is_empty()).collect();
-        // Longest first, so a password containing another one is replaced whole.
+        // Longest first, so a password containing another one is hidden whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
         Redactor { secrets }
     }
 
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.expose()) {
-                out = out.replace(secret.expose(), REDACTED);
-            }
+        self.apply(text, |_| REDACTED.to_string())
+    }
+
+    /// The text with every secret overwritten by `*`, byte for byte.
+    pub fn mask(&self, text: &str) -> String {
+        self.apply(text, |hidden| "*".repeat(hidden.len()))
+    }
+
+    fn apply(&self, text: &str, hide: impl Fn(&str) -> String) -> String {
+        let ranges = merge(self.ranges(text));
+        if ranges.is_empty() {
+            return text.to_string();
         }
-        let out = redact_quoted_pairs(&out, '\'');
-        let out = redact_quoted_pairs(&out, '"');
-        let out = redact_sql_password_literals(&out);
-        let out = redact_key_values(&out);
-        redact_urls(&out)
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for r in ranges {
+            out.push_str(&text[copied..r.start]);
+            out.push_str(&hide(&text[r.clone()]));
+            copied = r.end;
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
+
+    /// Where the secrets are: byte ranges on character boundaries, possibly overlapping.
+    fn ranges(&self, text: &str) -> Ranges {
+        let mut ranges = Ranges::new();
+        for secret in &self.secrets {
+            let value = secret.expose();
+            ranges.extend(text.match_indices(value).map(|(at, _)| at..at + value.len()));
+        }
+        quoted_pairs(text, '\'', &mut ranges);
+        quoted_pairs(text, '"', &mut ranges);
+        sql_password_literals(text, &mut ranges);
+        key_values(text, &mut ranges);
+        url_passwords(text, &mut ranges);
+        ranges.retain(|r| r.start < r.end);
+        ranges
     }
 }
 
@@ -107,43 +126,50 @@ pub fn redact(text: &str) -> String {
     Redactor::default().redact(text)
 }
 
-/// `'<secret key>' = '<value>'` (Flink `WITH` options, `quote` = `'`) and `"<secret key>": "<value>"`
-/// (JSON, `quote` = `"`): the value redacted. A doubled quote inside a literal is an escaped
-/// quote (SQL), as is a backslash before one (JSON).
-fn redact_quoted_pairs(text: &str, quote: char) -> String {
+/// Sorted, overlapping and touching ranges joined.
+fn merge(mut ranges: Ranges) -> Ranges {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Ranges = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// `'<secret key>' = '<value>'` (Flink `WITH` options, `quote` = `'`) and `"<secret key>":
+/// "<value>"` (JSON, `quote` = `"`): the value's content. Every quote is tried as the start of a
+/// key, so the search does not depend on the quotes around it pairing up (SQL inside a TOML
+/// literal string). A doubled quote inside a value is an escaped quote (SQL), as is a backslash
+/// before one (JSON).
+fn quoted_pairs(text: &str, quote: char, out: &mut Ranges) {
     let separator = if quote == '"' { ':' } else { '=' };
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some((before, key, after_key)) = next_literal(rest, quote) {
-        out.push_str(before);
-        out.push(quote);
-        out.push_str(key);
-        out.push(quote);
-        rest = after_key;
-        if !is_secret_key(key) {
+    for (open, _) in text.match_indices(quote) {
+        let key_start = open + 1;
+        let Some(key_len) = text[key_start..].find([quote, '\n']) else { continue };
+        let key = &text[key_start..key_start + key_len];
+        if key.is_empty() || !text[key_start + key_len..].starts_with(quote) || !is_secret_key(key)
+        {
             continue;
         }
-        let Some(value_side) = after_key.trim_start().strip_prefix(separator) else { continue };
+        let after = &text[key_start + key_len + 1..];
+        let Some(value_side) = after.trim_start().strip_prefix(separator) else { continue };
         let value_side = value_side.trim_start();
         if !value_side.starts_with(quote) {
             continue;
         }
-        if let Some((_, _, after_value)) = next_literal(value_side, quote) {
-            out.push_str(&after_key[..after_key.len() - value_side.len()]);
-            out.push(quote);
-            out.push_str(REDACTED);
-            out.push(quote);
-            rest = after_value;
+        if let Some((value, _)) = next_literal(text, text.len() - value_side.len(), quote) {
+            out.push(value);
         }
     }
-    out.push_str(rest);
-    out
 }
 
-/// The text before the next `quote`d literal, its content (escapes kept as they are), and the
-/// text after it.
-fn next_literal(text: &str, quote: char) -> Option<(&str, &str, &str)> {
-    let open = text.find(quote)?;
+/// The content range of the next `quote`d literal at or after `from`, and where it ends (after
+/// its closing quote).
+fn next_literal(text: &str, from: usize, quote: char) -> Option<(std::ops::Range<usize>, usize)> {
+    let open = from + text[from..].find(quote)?;
     let bytes = text.as_bytes();
     let q = quote as u8;
     let mut i = open + 1;
@@ -157,7 +183,7 @@ fn next_literal(text: &str, quote: char) -> Option<(&str, &str, &str)> {
                 i += 2;
                 continue;
             }
-            return Some((&text[..open], &text[open + 1..i], &text[i + 1..]));
+            return Some((open + 1..i, i + 1));
         }
         i += 1;
     }
@@ -165,58 +191,38 @@ fn next_literal(text: &str, quote: char) -> Option<(&str, &str, &str)> {
 }
 
 /// `PASSWORD '<value>'` in SQL (`CREATE ROLE`, `ALTER ROLE`, `ENCRYPTED PASSWORD`), any case.
-fn redact_sql_password_literals(text: &str) -> String {
+fn sql_password_literals(text: &str, out: &mut Ranges) {
     let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    let mut from = 0;
-    while let Some(found) = lower[from..].find("password") {
-        let keyword_end = from + found + "password".len();
-        from = keyword_end;
-        let word_start = from - "password".len();
-        let standalone = !text[..word_start]
+    for (at, word) in lower.match_indices("password") {
+        let standalone = !text[..at]
             .chars()
             .next_back()
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-        let after = &text[keyword_end..];
+        let after = &text[at + word.len()..];
         let spaces = after.len() - after.trim_start().len();
         if !standalone || spaces == 0 || !after.trim_start().starts_with('\'') {
             continue;
         }
-        let value_side = &after[spaces..];
-        if let Some((_, _, after_value)) = next_literal(value_side, '\'') {
-            let value_end = text.len() - after_value.len();
-            out.push_str(&text[copied..keyword_end + spaces]);
-            out.push('\'');
-            out.push_str(REDACTED);
-            out.push('\'');
-            copied = value_end;
-            from = value_end;
+        if let Some((value, _)) = next_literal(text, at + word.len() + spaces, '\'') {
+            out.push(value);
         }
     }
-    out.push_str(&text[copied..]);
-    out
 }
 
 /// `<secret key>=<value>`: properties lines, key=value DSNs (`password=x`, `password='a b'`),
 /// URL query parameters (`?user=a&password=x`). The key is the run of `[A-Za-z0-9._-]` before
 /// `=`; the value ends at whitespace, `&`, `;`, `,` or a quote (a quoted value at its closing
-/// quote).
-fn redact_key_values(text: &str) -> String {
+/// quote, quotes included).
+fn key_values(text: &str, out: &mut Ranges) {
     let is_key_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
     for (eq, _) in text.match_indices('=') {
-        if eq < copied {
-            continue;
-        }
         let key_start = text[..eq].rfind(|c: char| !is_key_char(c)).map_or(0, |i| i + 1);
         let key = &text[key_start..eq];
         if key.is_empty() || !is_secret_key(key) {
             continue;
         }
         let value = &text[eq + 1..];
-        let value_len = match value.chars().next() {
+        let len = match value.chars().next() {
             Some(q @ ('\'' | '"')) => match value[1..].find(q) {
                 Some(close) => close + 2,
                 None => value.len(),
@@ -225,39 +231,24 @@ fn redact_key_values(text: &str) -> String {
                 .find(|c: char| c.is_whitespace() || matches!(c, '&' | ';' | ',' | '\'' | '"'))
                 .unwrap_or(value.len()),
         };
-        if value_len == 0 || value.starts_with(REDACTED) || value.starts_with("'******'") {
-            continue;
-        }
-        out.push_str(&text[copied..eq + 1]);
-        out.push_str(REDACTED);
-        copied = eq + 1 + value_len;
+        out.push(eq + 1..eq + 1 + len);
     }
-    out.push_str(&text[copied..]);
-    out
 }
 
-/// Every whitespace- or quote-delimited token containing `://` goes through [`redact_url`].
-fn redact_urls(text: &str) -> String {
-    if !text.contains("://") {
-        return text.to_string();
-    }
-    let is_delimiter = |c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '<' | '>');
-    let mut out = String::with_capacity(text.len());
-    let mut token_start = None;
-    for (i, c) in text.char_indices() {
-        if is_delimiter(c) {
-            if let Some(start) = token_start.take() {
-                out.push_str(&redact_url(&text[start..i]));
+/// The password of every URL's userinfo (`scheme://user:<password>@host`).
+fn url_passwords(text: &str, out: &mut Ranges) {
+    for (at, _) in text.match_indices("://") {
+        let rest = &text[at + 3..];
+        let token_end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '<' | '>'))
+            .unwrap_or(rest.len());
+        let authority = &rest[..rest[..token_end].find(['/', '?', '#']).unwrap_or(token_end)];
+        if let (Some(at_sign), Some(colon)) = (authority.rfind('@'), authority.find(':')) {
+            if colon < at_sign {
+                out.push(at + 3 + colon + 1..at + 3 + at_sign);
             }
-            out.push(c);
-        } else if token_start.is_none() {
-            token_start = Some(i);
         }
     }
-    if let Some(start) = token_start {
-        out.push_str(&redact_url(&text[start..]));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -285,11 +276,11 @@ mod tests {
     #[test]
     fn url_password_is_redacted() {
         assert_eq!(
-            redact_url("postgres://app:p@ss:w0rd@127.0.0.1:5432/db?sslmode=disable"),
+            redact("postgres://app:p@ss:w0rd@127.0.0.1:5432/db?sslmode=disable"),
             "postgres://app:******@127.0.0.1:5432/db?sslmode=disable"
         );
-        assert_eq!(redact_url("postgres://app@host/db"), "postgres://app@host/db");
-        assert_eq!(redact_url("jdbc:postgresql://h:5432/db"), "jdbc:postgresql://h:5432/db");
+        assert_eq!(redact("postgres://app@host/db"), "postgres://app@host/db");
+        assert_eq!(redact("jdbc:postgresql://h:5432/db"), "jdbc:postgresql://h:5432/db");
     }
 
     #[test]
@@ -309,6 +300,12 @@ mod tests {
         assert_eq!(redact("'passwd' = 'x'"), "'passwd' = '******'");
         // Text that merely mentions a password key is left alone.
         assert_eq!(redact("'password' is required"), "'password' is required");
+    }
+
+    #[test]
+    fn options_are_found_whatever_quotes_surround_them() {
+        let toml = "sql = '''\nCREATE TABLE t WITH ('a' = 'b', 'passwd' = 'x''y')\n'''";
+        assert_eq!(redact(toml), "sql = '''\nCREATE TABLE t WITH ('a' = 'b', 'passwd' = '******')\n'''");
     }
 
     #[test]
@@ -335,6 +332,7 @@ mod tests {
         assert_eq!(redact("database.password=hunter2\nx=y"), "database.password=******\nx=y");
         assert_eq!(redact("sslpassword=k"), "sslpassword=******");
         assert_eq!(redact("a == b, x=1"), "a == b, x=1");
+        assert_eq!(redact("password="), "password=");
     }
 
     #[test]
@@ -348,6 +346,16 @@ mod tests {
             "alter role app with encrypted password '******' valid until 'infinity'"
         );
         assert_eq!(redact("SELECT 'no password here'"), "SELECT 'no password here'");
+    }
+
+    #[test]
+    fn masking_keeps_every_position() {
+        let r = Redactor::new([Secret::new("s3cr3t")]);
+        let text = "'passwd' = 'Grüße', url 'postgres://a:s3cr3t@h/db' then x";
+        let masked = r.mask(text);
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(masked, "'passwd' = '*******', url 'postgres://a:******@h/db' then x");
+        assert_eq!(r.redact(text), "'passwd' = '******', url 'postgres://a:******@h/db' then x");
     }
 
     #[test]

@@ -166,3 +166,22 @@ fn rendering_mutated_ddl_never_panics() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// A finding past column 65,535 (miette cannot draw it) renders too: `lint`, `sql` and `run`
+    /// must not panic on a 70 KB line with an error at its end.
+    #[test]
+    fn findings_on_lines_of_any_length_render(pad in 66_000usize..80_000, tail in 0usize..FRAGMENTS.len()) {
+        // One line: the padding, the DDL, and a fragment that breaks it at the far end.
+        let text = format!("{}{} {} CREATE TABLE broken (id INT", " ".repeat(pad), VALID.replace('\n', " "), FRAGMENTS[tail]);
+        let src = SourceFile::new("long.sql", text.as_str());
+        let findings = lint(&src, Span::new(0, text.len()));
+        prop_assert!(!findings.is_empty());
+        for f in findings.iter().filter(|f| f.span.start > 65_535) {
+            prop_assert!(!f.render(&src, false).is_empty());
+        }
+        prop_assert!(findings.iter().any(|f| f.span.start > 65_535), "{findings:?}");
+    }
+}

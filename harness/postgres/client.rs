@@ -40,7 +40,7 @@ impl PgConfig {
     /// supported yet, so `sslmode=require` and stricter are rejected rather than ignored.
     pub fn from_url(url: &str) -> Result<Self, PgError> {
         let invalid =
-            |reason: String| PgError::InvalidUrl { url: crate::secret::redact_url(url), reason };
+            |reason: String| PgError::InvalidUrl { url: crate::secret::redact(url), reason };
         let parsed: tokio_postgres::Config =
             url.parse().map_err(|e: tokio_postgres::Error| invalid(super::error::describe(&e)))?;
         if parsed.get_ssl_mode() == tokio_postgres::config::SslMode::Require {

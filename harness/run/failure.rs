@@ -68,9 +68,14 @@ impl ScenarioFailure {
         }
     }
 
+    /// What reports show: root cause and details through the one redaction (they quote
+    /// Flink, Kafka Connect, PostgreSQL and lint findings, which may quote secrets).
     pub fn into_outcome(self) -> Outcome {
-        let failure =
-            Failure { phase: self.phase, root_cause: self.root_cause, details: self.details };
+        let failure = Failure {
+            phase: self.phase,
+            root_cause: crate::secret::redact(&self.root_cause),
+            details: self.details.map(|d| crate::secret::redact(&d)),
+        };
         if self.failed {
             Outcome::Failed { failure }
         } else {

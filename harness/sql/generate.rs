@@ -209,8 +209,19 @@ impl GeneratedSql {
         self.source_connector == Some(SourceConnector::Jdbc)
     }
 
-    /// A commented script for people.
+    /// A commented script for people. Without `show_secrets`, everything passes the one
+    /// [`Redactor`](crate::secret::Redactor): pasted SQL and the rewrites listed above it may hold
+    /// secrets the harness does not manage (a misspelt `'passwd'`, a URL's `password=`).
     pub fn render(&self, show_secrets: bool) -> String {
+        let text = self.render_all(show_secrets);
+        if show_secrets {
+            text
+        } else {
+            crate::secret::redact(&text)
+        }
+    }
+
+    fn render_all(&self, show_secrets: bool) -> String {
         let mut out = String::new();
         for line in &self.header {
             out.push_str(&format!("-- {line}\n"));

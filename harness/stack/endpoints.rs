@@ -3,7 +3,7 @@
 //! which is what generated Flink SQL uses.
 
 use super::images::{Images, KafkaFlavour};
-use crate::secret::{redact_url, Secret};
+use crate::secret::{redact, Secret};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Endpoints {
@@ -67,7 +67,7 @@ impl PostgresEndpoint {
 
     /// [`Self::host_url`] with the password redacted, for people.
     pub fn display_url(&self, who: &Credentials) -> String {
-        redact_url(&self.host_url(who))
+        redact(&self.host_url(who))
     }
 
     /// The JDBC URL Flink uses inside the network (no credentials in it).
