@@ -239,7 +239,8 @@ impl Finding {
         let start = floor_char_boundary(&masked, self.span.start.min(masked.len()));
         let line_start = masked[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = masked[start..].find('\n').map_or(masked.len(), |i| start + i);
-        let from = floor_char_boundary(&masked, start.saturating_sub(EXCERPT_CONTEXT).max(line_start));
+        let from =
+            floor_char_boundary(&masked, start.saturating_sub(EXCERPT_CONTEXT).max(line_start));
         let to = floor_char_boundary(&masked, (start + EXCERPT_CONTEXT).min(line_end));
         let window = &masked[from..to];
         let caret = " ".repeat(masked[from..start].chars().count() + 4);

@@ -305,7 +305,10 @@ mod tests {
     #[test]
     fn options_are_found_whatever_quotes_surround_them() {
         let toml = "sql = '''\nCREATE TABLE t WITH ('a' = 'b', 'passwd' = 'x''y')\n'''";
-        assert_eq!(redact(toml), "sql = '''\nCREATE TABLE t WITH ('a' = 'b', 'passwd' = '******')\n'''");
+        assert_eq!(
+            redact(toml),
+            "sql = '''\nCREATE TABLE t WITH ('a' = 'b', 'passwd' = '******')\n'''"
+        );
     }
 
     #[test]

@@ -29,11 +29,8 @@ fn fixture(name: &str) -> String {
 
 /// Fails naming the command when its output shows a planted secret.
 fn assert_clean(what: &str, out: &Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!text.contains(PLANTED), "{what} shows a secret:\n{text}");
     text
 }

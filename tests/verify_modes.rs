@@ -232,3 +232,22 @@ async fn a_backlog_is_read_without_pausing_between_batches() {
     // 50 batches with a pause between each would take seconds.
     assert!(verdict.waited < Duration::from_secs(2), "{:?}", verdict.waited);
 }
+
+/// A complete topic (the job that writes it FINISHED) read to its end can bring nothing more: an
+/// expectation that does not hold then fails at once, not at its timeout.
+#[tokio::test]
+async fn a_complete_topic_fails_once_read_to_its_end() {
+    let make = || RecordedTopic::new("t", records(&[r#"0|{"id":1}|{"id":1,"v":"a"}"#]));
+    let mut e = quick(Mode::FinalState, vec![upsert(1, "a"), upsert(2, "b")]);
+    e.timeout = Duration::from_secs(30);
+    e.complete = true;
+    let verdict = verify(&mut make(), SinkFormat::UpsertKafka, &e).await.unwrap();
+    assert!(!verdict.passed, "{verdict}");
+    assert!(!verdict.timed_out);
+    assert!(verdict.waited < Duration::from_secs(3), "failed at once: {:?}", verdict.waited);
+    // Without `complete`, records may still come: it waits.
+    e.complete = false;
+    e.timeout = Duration::from_secs(2);
+    let verdict = verify(&mut make(), SinkFormat::UpsertKafka, &e).await.unwrap();
+    assert!(verdict.timed_out && verdict.waited >= Duration::from_secs(2), "{verdict}");
+}

@@ -4,7 +4,7 @@ use super::up::runtime;
 use super::Global;
 use crate::flink::SubmitMode;
 use crate::report::{render_summary, RunId};
-use crate::run::{plan, run_suite, RunOptions, INTERRUPTED};
+use crate::run::{plan, run_suite, RunOptions};
 use crate::stack::images::{FlinkVersion, ImageSource};
 use miette::IntoDiagnostic;
 use std::io::IsTerminal;
@@ -95,10 +95,7 @@ pub fn run(args: RunArgs, global: &Global) -> miette::Result<ExitCode> {
     if let Some(path) = &args.junit {
         report.write_junit(path).into_diagnostic()?;
     }
-    let interrupted = report.scenarios.iter().any(|s| {
-        matches!(&s.outcome, crate::report::Outcome::Skipped { reason } if reason.starts_with(INTERRUPTED))
-    });
-    Ok(match (report.success(), interrupted) {
+    Ok(match (report.success(), report.interrupted.is_some()) {
         (_, true) => ExitCode::from(130),
         (true, false) => ExitCode::SUCCESS,
         (false, false) => ExitCode::FAILURE,

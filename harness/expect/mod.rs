@@ -45,6 +45,10 @@ pub struct Expectation {
     pub timeout: Duration,
     /// How long to keep reading after it holds, to catch extra records.
     pub quiet_period: Duration,
+    /// The topic already holds every record it will ever get (the job that writes it has
+    /// FINISHED): once it is read to its end, a verdict is final at once instead of at the
+    /// timeout.
+    pub complete: bool,
 }
 
 impl Expectation {
@@ -59,6 +63,7 @@ impl Expectation {
             allow_duplicates: false,
             timeout: Expectation::DEFAULT_TIMEOUT,
             quiet_period: Expectation::DEFAULT_QUIET_PERIOD,
+            complete: false,
         }
     }
 

@@ -26,6 +26,8 @@ enum Wait {
     NotYet(usize),
     #[error("the expectation can no longer hold")]
     Hopeless,
+    #[error("the topic is complete and read to its end, and the expectation does not hold")]
+    Final,
     #[error(transparent)]
     Failed(ExpectError),
 }
@@ -47,7 +49,8 @@ pub async fn verify<S: RecordSource + Send>(
     let started = Instant::now();
     let topic = source.topic().to_owned();
     // Retry::run takes a closure called once per attempt; the state it advances lives here.
-    let state = tokio::sync::Mutex::new(State { source, changes: Vec::new(), last: None });
+    let state =
+        tokio::sync::Mutex::new(State { source, changes: Vec::new(), last: None, idle: false });
     let retry = Retry::with_timeout(expectation.timeout).max_backoff(Duration::from_millis(250));
     let outcome = retry
         .run(|| async {
@@ -64,10 +67,15 @@ pub async fn verify<S: RecordSource + Send>(
                 }
             }
             let received = state.changes.len();
+            // A complete topic read to its end (a poll found nothing new) can bring nothing more.
+            let at_end = expectation.complete && state.idle && state.source.caught_up();
             let worth_checking = state.last.as_ref().is_none_or(|(n, _)| *n != received)
                 && state.source.caught_up()
                 && (may_hold(expectation, &state.changes) || received <= EAGER_CHECK_LIMIT);
             if !worth_checking {
+                if at_end && state.last.as_ref().is_some_and(|(_, e)| !e.holds) {
+                    return Err(Attempt::Fatal(Wait::Final));
+                }
                 return Err(Attempt::Retry(Wait::NotYet(received)));
             }
             let evaluation = evaluate(expectation, &state.changes);
@@ -76,6 +84,7 @@ pub async fn verify<S: RecordSource + Send>(
             match (holds, hopeless) {
                 (true, _) => Ok(()),
                 (false, true) => Err(Attempt::Fatal(Wait::Hopeless)),
+                (false, false) if at_end => Err(Attempt::Fatal(Wait::Final)),
                 (false, false) => Err(Attempt::Retry(Wait::NotYet(received))),
             }
         })
@@ -84,8 +93,9 @@ pub async fn verify<S: RecordSource + Send>(
     let (held, timed_out) = match outcome {
         Ok(()) => (true, false),
         Err(RetryError::Fatal { error: Wait::Failed(e), .. }) => return Err(e),
-        // Fail now rather than at the timeout: what arrived cannot be undone.
-        Err(RetryError::Fatal { error: Wait::Hopeless, .. }) => (false, false),
+        // Fail now rather than at the timeout: what arrived cannot be undone, and a complete
+        // topic gets nothing more.
+        Err(RetryError::Fatal { error: Wait::Hopeless | Wait::Final, .. }) => (false, false),
         Err(e) => {
             tracing::debug!(%topic, error = %e, "expectation did not hold in time");
             (false, true)
@@ -121,6 +131,8 @@ struct State<'s, S> {
     changes: Vec<Change>,
     /// The latest evaluation and how many changes it saw.
     last: Option<(usize, Evaluation)>,
+    /// The last poll brought nothing.
+    idle: bool,
 }
 
 impl<S: RecordSource> State<'_, S> {
@@ -131,6 +143,7 @@ impl<S: RecordSource> State<'_, S> {
         wait: Duration,
     ) -> Result<(), ExpectError> {
         let records = self.source.poll(wait).await?;
+        self.idle = records.is_empty();
         for record in &records {
             decode(format, topic, record, &mut self.changes)
                 .map_err(crate::kafka::KafkaError::from)?;

@@ -37,6 +37,12 @@ pub fn to_junit(report: &RunReport) -> Report {
                 status.set_message(reason.as_str());
                 status
             }
+            // An error of its own type: a CI report tells it from a skip and from a failure.
+            Outcome::Interrupted { reason } => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status.set_message(reason.as_str()).set_type("interrupted");
+                status
+            }
         };
         let mut case = TestCase::new(scenario.name.as_str(), status);
         case.set_classname(classname(&scenario.file)).set_time(scenario.duration);

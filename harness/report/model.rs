@@ -115,9 +115,19 @@ pub struct Failure {
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Outcome {
     Passed,
-    Failed { failure: Failure },
-    Error { failure: Failure },
-    Skipped { reason: String },
+    Failed {
+        failure: Failure,
+    },
+    Error {
+        failure: Failure,
+    },
+    Skipped {
+        reason: String,
+    },
+    /// Stopped by a signal (Ctrl-C, or SIGTERM from a CI timeout) while it ran, then torn down.
+    Interrupted {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -127,6 +137,7 @@ impl Outcome {
             Outcome::Failed { .. } => "failed",
             Outcome::Error { .. } => "error",
             Outcome::Skipped { .. } => "skipped",
+            Outcome::Interrupted { .. } => "interrupted",
         }
     }
 
@@ -222,6 +233,10 @@ pub struct RunReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artefact_dir: Option<PathBuf>,
     pub scenarios: Vec<ScenarioResult>,
+    /// The signal that interrupted the run, if one came (during a scenario, before one, or while
+    /// the stack was removed at the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
 }
 
 /// How many scenarios ended each way.
@@ -231,6 +246,7 @@ pub struct Counts {
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
+    pub interrupted: usize,
 }
 
 impl RunReport {
@@ -241,6 +257,7 @@ impl RunReport {
             duration: Duration::ZERO,
             artefact_dir: None,
             scenarios: Vec::new(),
+            interrupted: None,
         }
     }
 
@@ -252,6 +269,7 @@ impl RunReport {
                 Outcome::Failed { .. } => counts.failed += 1,
                 Outcome::Error { .. } => counts.errors += 1,
                 Outcome::Skipped { .. } => counts.skipped += 1,
+                Outcome::Interrupted { .. } => counts.interrupted += 1,
             }
         }
         counts

@@ -22,7 +22,7 @@ pub fn render_summary(report: &RunReport) -> String {
     let c = report.counts();
     let _ = writeln!(
         out,
-        "run {}: {} scenario{}: {} passed, {} failed, {} error{}, {} skipped in {}",
+        "run {}: {} scenario{}: {} passed, {} failed, {} error{}, {} skipped{} in {}",
         report.run_id,
         report.scenarios.len(),
         if report.scenarios.len() == 1 { "" } else { "s" },
@@ -31,8 +31,12 @@ pub fn render_summary(report: &RunReport) -> String {
         c.errors,
         if c.errors == 1 { "" } else { "s" },
         c.skipped,
+        if c.interrupted > 0 { format!(", {} interrupted", c.interrupted) } else { String::new() },
         format_duration(report.duration)
     );
+    if let Some(signal) = &report.interrupted {
+        let _ = writeln!(out, "interrupted by {signal}");
+    }
     if report.scenarios.is_empty() {
         return out;
     }
@@ -59,13 +63,16 @@ pub fn render_summary(report: &RunReport) -> String {
         }
     }
     for scenario in &report.scenarios {
-        if let Outcome::Skipped { reason } = &scenario.outcome {
-            let _ = writeln!(
-                out,
-                "\nSKIPPED {} ({}): {reason}",
-                scenario.name,
-                scenario.file.display()
-            );
+        let (word, reason) = match &scenario.outcome {
+            Outcome::Skipped { reason } => ("SKIPPED", reason),
+            Outcome::Interrupted { reason } => ("INTERRUPTED", reason),
+            _ => continue,
+        };
+        let _ = writeln!(out, "\n{word} {} ({}): {reason}", scenario.name, scenario.file.display());
+        if word == "INTERRUPTED" {
+            if let Some(dir) = scenario.artefacts.first().and_then(|p| p.parent()) {
+                let _ = writeln!(out, "  artefacts: {}", dir.display());
+            }
         }
     }
     if let Some(dir) = &report.artefact_dir {
@@ -114,6 +121,8 @@ fn table(report: &RunReport) -> String {
 fn status_cell(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Passed | Outcome::Skipped { .. } => outcome.label().to_string(),
-        Outcome::Failed { .. } | Outcome::Error { .. } => outcome.label().to_uppercase(),
+        Outcome::Failed { .. } | Outcome::Error { .. } | Outcome::Interrupted { .. } => {
+            outcome.label().to_uppercase()
+        }
     }
 }

@@ -52,6 +52,7 @@ pub fn convert_expectation(e: &Expectation) -> Result<expect::Expectation, Findi
         allow_duplicates: e.allow_duplicates,
         timeout: e.timeout,
         quiet_period: e.quiet_period,
+        complete: false,
     };
     converted.validate().map_err(|err| {
         Finding::error("expect/invalid", e.span, err.to_string())

@@ -23,4 +23,4 @@ pub use failure::ScenarioFailure;
 pub use needs::{missing_piece, needs_containers};
 pub use plan::{plan, PlanError, Planned};
 pub use services::Services;
-pub use suite::{run_on, run_suite, RunOptions, Suite, INTERRUPTED};
+pub use suite::{run_on, run_suite, Interruption, RunOptions, Suite};

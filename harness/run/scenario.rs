@@ -5,7 +5,7 @@
 use super::action::{self, run_step};
 use super::context::{admin_config, target, ScenarioContext};
 use super::plan::Planned;
-use super::suite::{Suite, INTERRUPTED};
+use super::suite::Suite;
 use super::teardown;
 use super::ScenarioFailure;
 use crate::diagnostics::{Severity, SourceFile, Span};
@@ -39,19 +39,21 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
     // An interruption stops the phases, not the teardown: what the scenario created goes, which
     // matters on a --target's services (a stack's go with its containers anyway).
     let outcome = tokio::select! {
-        outcome = phases(suite, &mut cx, &mut clock) => Some(outcome),
-        _ = suite.interrupted() => None,
+        outcome = phases(suite, &mut cx, &mut clock) => Ok(outcome),
+        signal = suite.interrupted() => Err(signal),
     };
     // Cancelling the job and each drop are bounded by `teardown`; this bounds them together.
     let limit = planned.scenario.timeouts.teardown * 3;
     let teardown = bounded(Phase::Teardown, limit, &mut clock, teardown::run(suite, &mut cx)).await;
     let outcome = match (outcome, teardown) {
-        (None, Ok(())) => Outcome::Skipped { reason: format!("{INTERRUPTED}: torn down") },
-        (None, Err(failure)) => {
-            Outcome::Skipped { reason: format!("{INTERRUPTED}: teardown: {}", failure.root_cause) }
+        (Err(signal), Ok(())) => {
+            Outcome::Interrupted { reason: format!("interrupted by {signal}: torn down") }
         }
-        (Some(Err(failure)), _) | (Some(Ok(())), Err(failure)) => failure.into_outcome(),
-        (Some(Ok(())), Ok(())) => Outcome::Passed,
+        (Err(signal), Err(failure)) => Outcome::Interrupted {
+            reason: format!("interrupted by {signal}: teardown: {}", failure.root_cause),
+        },
+        (Ok(Err(failure)), _) | (Ok(Ok(())), Err(failure)) => failure.into_outcome(),
+        (Ok(Ok(())), Ok(())) => Outcome::Passed,
     };
     let paths = cx.artefacts.as_ref().map(|a| a.paths()).unwrap_or_default();
     let mut result = clock.finish(&planned.scenario.name, &planned.path, outcome, paths);

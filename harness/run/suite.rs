@@ -13,14 +13,50 @@ use crate::report::{
 };
 use crate::stack::images::{self, FlinkVersion, ImageSource, Images};
 use crate::stack::target::Target;
-use crate::stack::{interrupt, until_ctrl_c, ClusterShape, Stack, StackConfig, StackError};
+use crate::stack::{interrupt, ClusterShape, Signal, Stack, StackConfig};
 use futures::StreamExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// How a scenario the user interrupted is reported (skipped, with this reason).
-pub const INTERRUPTED: &str = "interrupted (Ctrl-C)";
+/// Ctrl-C and SIGTERM during a run, watched from its start to its end: running scenarios stop
+/// and are torn down (reported `interrupted`, with the phases they got through and their
+/// artefacts), the rest are skipped, and the exit code says 130 even when the signal came while
+/// the stack was being removed.
+#[derive(Clone)]
+pub struct Interruption {
+    signal: tokio::sync::watch::Receiver<Option<Signal>>,
+}
+
+impl Interruption {
+    /// Starts watching for the signals (a task that lives as long as one receiver does).
+    pub fn watch() -> Interruption {
+        let (tx, signal) = tokio::sync::watch::channel(None);
+        tokio::spawn(async move {
+            tokio::select! {
+                received = interrupt() => drop(tx.send(Some(received))),
+                _ = tx.closed() => {}
+            }
+        });
+        Interruption { signal }
+    }
+
+    /// The signal that came, if one did.
+    pub fn signal(&self) -> Option<Signal> {
+        *self.signal.borrow()
+    }
+
+    /// Resolves with the signal once one comes.
+    pub async fn arrived(&self) -> Signal {
+        let mut watch = self.signal.clone();
+        let arrived = watch.wait_for(Option::is_some).await.map(|signal| *signal);
+        match arrived {
+            Ok(signal) => signal.unwrap_or(Signal::Interrupt),
+            // The watcher is gone: no signal can come any more.
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
 
 /// How to run a suite (the CLI's flags).
 #[derive(Debug, Clone)]
@@ -68,14 +104,14 @@ pub struct Suite<'a> {
     pub artefacts: Option<RunArtefacts>,
     pub run_id: RunId,
     pub keep: bool,
-    /// Becomes `true` on Ctrl-C or SIGTERM: the running scenarios stop and tear down, the
-    /// others are skipped.
-    interrupted: tokio::sync::watch::Receiver<bool>,
+    /// Ctrl-C or SIGTERM: the running scenarios stop and tear down, the others are skipped.
+    interruption: Interruption,
 }
 
 /// Runs the planned scenarios; the report is complete even when the stack cannot start or the
 /// run is interrupted (the scenarios not run are then errors or skipped).
 pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunId) -> RunReport {
+    let interruption = Interruption::watch();
     let started_at = chrono::Utc::now();
     let clock = tokio::time::Instant::now();
     let mut report = RunReport::new(run_id.clone(), started_at);
@@ -84,14 +120,22 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
         Some(target) => {
             let runnable = without_container_steps(&planned, target, &mut results);
             let services = Services::Target(target);
-            let ran =
-                run_on_services(services, &planned, &runnable, options, &run_id, Duration::ZERO)
-                    .await;
+            let ran = run_on_services(
+                services,
+                &planned,
+                &runnable,
+                options,
+                &run_id,
+                Duration::ZERO,
+                &interruption,
+            )
+            .await;
             fill(&mut results, ran);
             true
         }
-        None => run_on_new_stack(&planned, options, &run_id, &mut results).await,
+        None => run_on_new_stack(&planned, options, &run_id, &mut results, &interruption).await,
     };
+    report.interrupted = interruption.signal().map(|s| s.to_string());
     report.scenarios = results.into_iter().flatten().collect();
     if started {
         report.artefact_dir = Some(options.artefacts_root.join(run_id.as_str()));
@@ -113,6 +157,7 @@ async fn run_on_new_stack(
     options: &RunOptions,
     run_id: &RunId,
     results: &mut [Option<ScenarioResult>],
+    interruption: &Interruption,
 ) -> bool {
     let connect = planned.iter().any(Planned::needs_connect);
     let images = match options.resolved_images.clone() {
@@ -155,40 +200,52 @@ async fn run_on_new_stack(
         ..StackConfig::default()
     };
     let stack_clock = tokio::time::Instant::now();
-    let outcome = until_ctrl_c(async {
-        let stack = Stack::start(config).await?;
-        let stack_time = stack_clock.elapsed();
-        let ran = run_on(&stack, planned, &runnable, options, run_id, stack_time).await;
-        Ok::<_, StackError>((stack, ran))
-    })
-    .await;
-    match outcome {
-        Ok(Ok((stack, ran))) => {
-            if ran.iter().any(|(_, r)| r.outcome != Outcome::Passed) {
-                save_logs(&stack, &options.artefacts_root, run_id).await;
-            }
-            fill(results, ran);
-            if options.keep {
-                let endpoints = stack.detach();
-                eprintln!(
-                    "kept run {}: `cdc-harness down --run {}` removes it",
-                    endpoints.run_id, endpoints.run_id
-                );
-            } else if let Err(e) = stack.stop().await {
-                tracing::warn!("removing the stack: {e}");
-            }
-        }
-        Ok(Err(e)) => {
+    // A signal while the stack starts drops the start, which removes what it made.
+    let started = tokio::select! {
+        started = Stack::start(config) => started,
+        signal = interruption.arrived() => {
             for &i in &runnable {
-                results[i] = Some(not_run(&planned[i], stack_failure(&e)));
-            }
-        }
-        Err(_) => {
-            for &i in &runnable {
-                let reason = format!("{INTERRUPTED}: the stack was removed");
+                let reason = format!("not started: interrupted by {signal} while the stack started");
                 results[i] = Some(skipped(&planned[i], reason));
             }
+            return true;
         }
+    };
+    let stack = match started {
+        Ok(stack) => stack,
+        Err(e) => {
+            let failure =
+                ScenarioFailure::error(Phase::Stack, format!("the stack did not start: {e}"));
+            for &i in &runnable {
+                results[i] = Some(not_run(&planned[i], failure.clone()));
+            }
+            return true;
+        }
+    };
+    let stack_time = stack_clock.elapsed();
+    // Scenarios watch the interruption themselves: each stops, is torn down and reported.
+    let ran = run_on_services(
+        Services::Stack(&stack),
+        planned,
+        &runnable,
+        options,
+        run_id,
+        stack_time,
+        interruption,
+    )
+    .await;
+    if ran.iter().any(|(_, r)| r.outcome != Outcome::Passed) {
+        save_logs(&stack, &options.artefacts_root, run_id).await;
+    }
+    fill(results, ran);
+    if options.keep {
+        let endpoints = stack.detach();
+        eprintln!(
+            "kept run {}: `cdc-harness down --run {}` removes it",
+            endpoints.run_id, endpoints.run_id
+        );
+    } else if let Err(e) = stack.stop().await {
+        tracing::warn!("removing the stack: {e}");
     }
     true
 }
@@ -237,7 +294,17 @@ pub async fn run_on(
     run_id: &RunId,
     stack_time: Duration,
 ) -> Vec<(usize, ScenarioResult)> {
-    run_on_services(Services::Stack(stack), planned, which, options, run_id, stack_time).await
+    let interruption = Interruption::watch();
+    run_on_services(
+        Services::Stack(stack),
+        planned,
+        which,
+        options,
+        run_id,
+        stack_time,
+        &interruption,
+    )
+    .await
 }
 
 async fn run_on_services(
@@ -247,8 +314,9 @@ async fn run_on_services(
     options: &RunOptions,
     run_id: &RunId,
     stack_time: Duration,
+    interruption: &Interruption,
 ) -> Vec<(usize, ScenarioResult)> {
-    let suite = match Suite::connect(services, options, run_id).await {
+    let suite = match Suite::connect(services, options, run_id, interruption.clone()).await {
         Ok(suite) => suite,
         Err(failure) => {
             return which.iter().map(|&i| (i, not_run(&planned[i], failure.clone()))).collect()
@@ -283,8 +351,8 @@ async fn run_scenarios(
         let stack_share = if std::mem::take(&mut first) { stack_time } else { Duration::ZERO };
         let stop = &stop;
         async move {
-            if suite.is_interrupted() {
-                let reason = format!("{INTERRUPTED}: not started");
+            if let Some(signal) = suite.interruption.signal() {
+                let reason = format!("not started: interrupted by {signal}");
                 return (i, skipped(&planned[i], reason));
             }
             if options.fail_fast && stop.load(Ordering::SeqCst) {
@@ -306,6 +374,7 @@ impl<'a> Suite<'a> {
         services: Services<'a>,
         options: &RunOptions,
         run_id: &RunId,
+        interruption: Interruption,
     ) -> Result<Self, ScenarioFailure> {
         let endpoints = services.flink();
         let runner = match options.submit {
@@ -328,13 +397,6 @@ impl<'a> Suite<'a> {
                 None
             }
         };
-        let (flag, interrupted) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = interrupt() => drop(flag.send(true)),
-                _ = flag.closed() => {}
-            }
-        });
         Ok(Suite {
             services,
             submitter,
@@ -342,21 +404,13 @@ impl<'a> Suite<'a> {
             artefacts,
             run_id: run_id.clone(),
             keep: options.keep,
-            interrupted,
+            interruption,
         })
     }
 
-    pub fn is_interrupted(&self) -> bool {
-        *self.interrupted.borrow()
-    }
-
-    /// Resolves once the run is interrupted.
-    pub async fn interrupted(&self) {
-        let mut watch = self.interrupted.clone();
-        if watch.wait_for(|interrupted| *interrupted).await.is_err() {
-            // The watcher is gone: no interruption can come any more.
-            std::future::pending::<()>().await;
-        }
+    /// Resolves with the signal once the run is interrupted.
+    pub async fn interrupted(&self) -> Signal {
+        self.interruption.arrived().await
     }
 }
 
@@ -405,10 +459,6 @@ async fn save_logs(stack: &Stack, root: &std::path::Path, run_id: &RunId) {
         }
         Err(e) => tracing::warn!("saving the container logs: {e}"),
     }
-}
-
-fn stack_failure(e: &StackError) -> ScenarioFailure {
-    ScenarioFailure::error(Phase::Stack, format!("the stack did not start: {e}"))
 }
 
 fn not_run(p: &Planned, failure: ScenarioFailure) -> ScenarioResult {

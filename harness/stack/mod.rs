@@ -43,7 +43,7 @@ pub use flink::ClusterShape;
 pub use flink_state::MOUNT_PATH as FLINK_STATE_DIR;
 pub use progress::{ServiceReady, Timings};
 pub use service::ServiceHandle;
-pub use signal::{interrupt, until_ctrl_c};
+pub use signal::{interrupt, until_ctrl_c, Signal};
 
 use cleanup::RunGuard;
 use docker::Run;

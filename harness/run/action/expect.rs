@@ -8,7 +8,8 @@ use crate::run::ScenarioFailure;
 use std::time::Duration;
 
 /// The quiet period once the job has FINISHED (a JDBC scan): its Kafka sink flushed before the
-/// job could finish, so nothing more can come; this only reads what the broker already holds.
+/// job could finish, so nothing more can come; this only reads what the broker already holds
+/// (and an expectation that does not hold once it is read to its end fails at once).
 const SETTLED_QUIET_PERIOD: Duration = Duration::from_millis(500);
 
 pub async fn check_all(
@@ -25,6 +26,7 @@ pub async fn check_all(
         let mut expectation = expectation.clone();
         if settled {
             expectation.quiet_period = expectation.quiet_period.min(SETTLED_QUIET_PERIOD);
+            expectation.complete = true;
         }
         if i > 0 {
             reader.rewind().map_err(|e| ScenarioFailure::error(Phase::Expect, e.to_string()))?;

@@ -73,7 +73,10 @@ pub fn lint_scenario(
                     }
                 }
             }
-            LintedSource { source, findings }
+            // A finding on an option the scenario wrote in `options` points at that option.
+            let (moved, kept) = relocate_to_options(scenario, &source, findings);
+            in_file.extend(moved);
+            LintedSource { source, findings: kept }
         }
         Err(error) => LintedSource { source: error.file, findings: error.findings },
     };
@@ -85,6 +88,48 @@ pub fn lint_scenario(
     }
     out.retain(|group| !group.findings.is_empty() || group.source.name() == scenario.file.name());
     out
+}
+
+/// Splits findings on the generated SQL into those that sit on an option of a structured
+/// source's or sink's `options` (moved to where that option is written in the TOML) and the
+/// rest.
+fn relocate_to_options(
+    scenario: &Scenario,
+    generated: &SourceFile,
+    findings: Vec<Finding>,
+) -> (Vec<Finding>, Vec<Finding>) {
+    let mut written: Vec<(String, &[crate::scenario::ConnectorOption])> = Vec::new();
+    if let Source::Structured(s) = &scenario.source {
+        written.push((s.flink_name.clone(), &s.options));
+    }
+    if let crate::scenario::Sink::Structured(s) = &scenario.sink {
+        written.push((s.flink_name.clone(), &s.options));
+    }
+    let tables: Vec<CreateTable> = parse(generated, Span::new(0, generated.text().len()))
+        .statements
+        .into_iter()
+        .filter_map(|s| match s {
+            Statement::CreateTable(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let origin = |span: Span| {
+        let table = tables.iter().find(|t| t.span.start <= span.start && span.end <= t.span.end)?;
+        let option = table
+            .options
+            .iter()
+            .find(|o| o.span().start <= span.start && span.end <= o.span().end)?;
+        let (_, options) = written.iter().find(|(name, _)| *name == table.name.base())?;
+        options.iter().rev().find(|o| o.key == option.key).map(|o| o.span)
+    };
+    let (mut moved, mut kept) = (Vec::new(), Vec::new());
+    for f in findings {
+        match origin(f.span) {
+            Some(span) => moved.push(Finding { span, ..f }),
+            None => kept.push(f),
+        }
+    }
+    (moved, kept)
 }
 
 /// The CREATE TABLE in `region` of `file`, if it holds one.
