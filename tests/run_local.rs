@@ -212,3 +212,146 @@ async fn cdc_scenarios_pass_on_registry_images() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+/// SIGTERM (what CI sends on a timeout) in the middle of the second scenario: the first stays
+/// passed, the second is reported interrupted with the phases it went through and its
+/// artefacts, container logs are saved, the exit code is 130 and no container is left.
+#[test]
+fn sigterm_mid_scenario_reports_it_interrupted_and_removes_the_stack() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("run-local", "sigterm");
+    let json = dir.join("report.json");
+    let mut child = cli()
+        .args(["run", "--images", "local", "--json"])
+        .arg(&json)
+        .arg("--artefacts")
+        .arg(dir.join("artefacts"))
+        .arg(repo("scenarios/jdbc-kafka-json.toml"))
+        .arg(repo("tests/fixtures/target/interrupted.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("submitted") && line.contains("target-interrupted") {
+            // Past the submission: the job runs and the scenario's steps follow.
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            let pid = child.id().to_string();
+            assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{seen}");
+    assert!(stdout.contains("interrupted by SIGTERM"), "{stdout}");
+    assert!(stdout.contains("1 passed") && stdout.contains("1 interrupted"), "{stdout}");
+
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], "SIGTERM", "{report:#}");
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios[0]["status"], "passed");
+    let interrupted = &scenarios[1];
+    assert_eq!(interrupted["status"], "interrupted", "{interrupted:#}");
+    let phases: Vec<&str> = interrupted["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["phase"].as_str())
+        .collect();
+    for phase in ["setup", "submit", "teardown"] {
+        assert!(phases.contains(&phase), "{phase} missing from {phases:?}");
+    }
+    let artefacts: Vec<&str> =
+        interrupted["artefacts"].as_array().unwrap().iter().filter_map(|a| a.as_str()).collect();
+    assert!(artefacts.iter().any(|a| a.ends_with("flink.sql")), "{artefacts:?}");
+    let run_id = report["run_id"].as_str().unwrap().to_string();
+    let logs = dir.join("artefacts").join(&run_id).join("logs");
+    assert!(std::fs::read_dir(&logs).map(|d| d.count()).unwrap_or(0) > 0, "container logs saved");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let left = rt.block_on(inventory(&Scope::Run(run_id.clone()))).unwrap();
+    assert!(left.is_empty(), "run {run_id} left {left:?}");
+}
+
+/// A misspelt connector option is an error before anything starts, shown at its line in the
+/// scenario file (not in the generated SQL), with the spelling it probably meant.
+#[test]
+fn a_misspelt_option_exits_2_at_its_toml_line_and_starts_nothing() {
+    let dir = scratch("run-local", "typo");
+    let text = std::fs::read_to_string(repo("scenarios/jdbc-kafka-json.toml")).unwrap();
+    let typo = text.replace(
+        "table = \"public.products\"\n",
+        "table = \"public.products\"\noptions = { \"scan.fetch-sise\" = \"100\" }\n",
+    );
+    let line = typo.lines().position(|l| l.contains("fetch-sise")).unwrap() + 1;
+    let path = dir.join("typo.toml");
+    std::fs::write(&path, typo).unwrap();
+    let json = dir.join("report.json");
+    let out =
+        cli().args(["run", "--images", "local", "--json"]).arg(&json).arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("typo.toml:{line}:")), "line {line} not named: {stderr}");
+    assert!(stderr.contains("scan.fetch-size"), "no suggestion: {stderr}");
+    assert!(stderr.contains("nothing was started"), "{stderr}");
+    assert!(!json.exists(), "no report for a run that never started");
+}
+
+/// `run --keep` leaves the stack as `up` does: endpoints shown, logins and a target file written
+/// (owner-only), no password on screen; `down --run` then removes it.
+#[test]
+fn run_keep_leaves_the_stack_with_its_endpoints_and_target_file() {
+    let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("run-local", "keep");
+    let json = dir.join("report.json");
+    let out = cli()
+        .args(["run", "--keep", "--images", "local", "--json"])
+        .arg(&json)
+        .arg("--artefacts")
+        .arg(dir.join("artefacts"))
+        .arg(repo("scenarios/jdbc-kafka-json.toml"))
+        .output()
+        .unwrap();
+    let shown =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let run_id = report["run_id"].as_str().unwrap().to_string();
+    let down = || {
+        cli().args(["down", "--run", &run_id]).output().unwrap();
+    };
+    if out.status.code() != Some(0) {
+        down();
+        panic!("{shown}");
+    }
+    let folder = dir.join("artefacts").join(&run_id);
+    let target_file = folder.join("target.toml");
+    let credentials = std::fs::read_to_string(folder.join("credentials.env")).unwrap();
+    let password = credentials
+        .lines()
+        .find_map(|l| l.strip_prefix("POSTGRES_SUPERUSER_PASSWORD="))
+        .unwrap()
+        .to_string();
+    let target = cdc_harness::stack::target::load(&target_file);
+    down();
+    assert!(shown.contains(&format!("kept run {run_id}")), "{shown}");
+    assert!(shown.contains("PostgreSQL") && shown.contains("Flink UI"), "{shown}");
+    assert!(shown.contains(&format!("--target {}", target_file.display())), "{shown}");
+    assert!(!shown.contains(&password), "the password is shown: {shown}");
+    assert!(target.is_ok(), "target.toml does not load");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&target_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "target.toml is readable by others: {mode:o}");
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let left = rt.block_on(inventory(&Scope::Run(run_id.clone()))).unwrap();
+    assert!(left.is_empty(), "`down --run` left {left:?}");
+}

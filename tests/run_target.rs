@@ -215,7 +215,8 @@ async fn a_target_keeps_everything_but_what_the_harness_made() {
     let out = interrupt_a_run(&stack, &target_file, &artefacts).await;
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(130), "{shown}");
-    assert!(shown.contains("interrupted (Ctrl-C): torn down"), "{shown}");
+    assert!(shown.contains("interrupted by SIGINT (Ctrl-C): torn down"), "{shown}");
+    assert!(shown.contains("1 interrupted"), "{shown}");
 
     let after = present(&stack).await;
     assert_eq!(after.databases, before.databases, "databases");

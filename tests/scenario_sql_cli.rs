@@ -24,7 +24,7 @@ fn text(bytes: &[u8]) -> String {
 fn seed_cdc_example_reports_the_missing_comma_at_its_toml_line() {
     let out = sql(&["tests/fixtures/scenarios/seed-cdc-missing-comma.toml"]);
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("tests/fixtures/scenarios/seed-cdc-missing-comma.toml:19:51"),
         "{stderr}"
@@ -47,7 +47,7 @@ fn seed_cdc_example_reports_the_missing_comma_at_its_toml_line() {
 fn escaped_strings_report_positions_relative_to_the_string_and_say_so() {
     let out = sql(&["tests/fixtures/scenarios/escaped-sql-error.toml"]);
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("escaped-sql-error.toml [source.sql]:4:23"), "{stderr}");
     assert!(stderr.contains("relative to the string"), "{stderr}");
 }
@@ -91,7 +91,7 @@ fn shipped_scenarios_print_only_redacted_passwords() {
 }
 
 #[test]
-fn invalid_scenarios_exit_1_with_every_location() {
+fn invalid_scenarios_exit_2_with_every_location() {
     let dir = std::env::temp_dir().join(format!("cdc-harness-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bad.toml");
@@ -102,7 +102,7 @@ fn invalid_scenarios_exit_1_with_every_location() {
     .unwrap();
     let out = sql(&[file.to_str().unwrap()]);
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&format!("{}:3:1", file.display())), "{stderr}");
     assert!(stderr.contains(&format!("{}:5:13", file.display())), "{stderr}");
     assert!(stderr.contains("did you mean `kafka`?"), "{stderr}");
@@ -112,11 +112,32 @@ fn invalid_scenarios_exit_1_with_every_location() {
 #[test]
 fn a_missing_file_is_a_clear_error() {
     let out = sql(&["no/such/scenario.toml"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "as for `run` and `lint`");
     assert!(
         text(&out.stderr).contains("cannot read scenario no/such/scenario.toml"),
         "{}",
         text(&out.stderr)
     );
     assert!(!Path::new("no").exists());
+}
+
+/// What `run` would refuse in the SQL is an error of `sql` too: the SQL is still printed (it is
+/// what was asked for), the finding goes to stderr at the scenario's line, and the exit code is 1.
+#[test]
+fn a_misspelt_option_is_printed_but_exits_1_with_the_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("typo.toml");
+    let text_in =
+        std::fs::read_to_string(root().join("scenarios/jdbc-kafka-json.toml")).unwrap().replace(
+            "table = \"public.products\"\n",
+            "table = \"public.products\"\noptions = { \"scan.fetch-sise\" = \"100\" }\n",
+        );
+    let line = text_in.lines().position(|l| l.contains("fetch-sise")).unwrap() + 1;
+    std::fs::write(&file, text_in).unwrap();
+    let out = sql(&[file.to_str().unwrap()]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stdout.contains("'scan.fetch-sise' = '100'"), "the SQL is printed: {stdout}");
+    assert!(stderr.contains(&format!("typo.toml:{line}:")), "{stderr}");
+    assert!(stderr.contains("did you mean 'scan.fetch-size'?"), "{stderr}");
 }

@@ -28,7 +28,7 @@ fn serial() -> MutexGuard<'static, ()> {
 fn local_config() -> StackConfig {
     StackConfig {
         source: ImageSource::Local,
-        flink: FlinkVersion::V2_0,
+        flink: Some(FlinkVersion::V2_0),
         artefacts_root: std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("stack-runs"),
         ..StackConfig::default()
     }
@@ -423,7 +423,7 @@ async fn registry_stack_runs_debeziums_own_kafka_connect() {
     let _serial = serial();
     let config = StackConfig {
         source: ImageSource::Registry,
-        flink: FlinkVersion::V1_20,
+        flink: Some(FlinkVersion::V1_20),
         connect: true,
         ..local_config()
     };
@@ -449,7 +449,7 @@ async fn registry_stack_has_apache_kafka_and_a_sql_gateway() {
     let _serial = serial();
     let config = StackConfig {
         source: ImageSource::Registry,
-        flink: FlinkVersion::V1_20,
+        flink: Some(FlinkVersion::V1_20),
         shape: ClusterShape { taskmanagers: 2, slots_per_taskmanager: 2 },
         ..local_config()
     };

@@ -1,9 +1,12 @@
 //! `cdc-harness bench`: measurements printed as figures (speed targets live here, not in tests).
 
+use super::images::ImageChoice;
 use super::up::{runtime, to_report};
 use super::Global;
-use crate::stack::images::{self, Ensured, FlinkVersion, ImageSource};
-use crate::stack::{time_alone, until_ctrl_c, ClusterShape, Solo, Stack, StackConfig};
+use crate::stack::images::{self, Ensured};
+use crate::stack::{
+    time_alone, until_interrupted, ClusterShape, Solo, Stack, StackConfig, StackError,
+};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -31,10 +34,8 @@ pub enum BenchTarget {
 
 #[derive(Debug, clap::Args)]
 pub struct SlotsBenchArgs {
-    #[arg(long, value_enum, default_value = "2.0")]
-    pub flink: FlinkVersion,
-    #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
-    pub images: ImageSource,
+    #[command(flatten)]
+    pub choice: ImageChoice,
     /// MiB of row changes written behind the idle slot, one measurement each.
     #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
     pub retention_mb: Vec<u64>,
@@ -48,20 +49,14 @@ pub struct RunBenchArgs {
     /// Scenario files or folders.
     #[arg(required = true)]
     pub scenarios: Vec<std::path::PathBuf>,
-    #[arg(long, value_enum, default_value = "2.0")]
-    pub flink: FlinkVersion,
-    #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
-    pub images: ImageSource,
+    #[command(flatten)]
+    pub choice: ImageChoice,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct StackBenchArgs {
-    /// The Flink line to run.
-    #[arg(long, value_enum, default_value = "2.0")]
-    pub flink: FlinkVersion,
-    /// Where images come from.
-    #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
-    pub images: ImageSource,
+    #[command(flatten)]
+    pub choice: ImageChoice,
     /// How many TaskManagers to start.
     #[arg(long, default_value_t = 1)]
     pub taskmanagers: u32,
@@ -80,16 +75,20 @@ pub struct StackBenchArgs {
 const GOAL_RATIO: f64 = 1.3;
 
 pub fn run(args: BenchArgs, _global: &Global) -> miette::Result<ExitCode> {
-    match args.target {
-        BenchTarget::Stack(args) => {
-            runtime()?.block_on(async { until_ctrl_c(bench_stack(args)).await.map_err(to_report)? })
+    let finished = runtime()?.block_on(async {
+        match args.target {
+            BenchTarget::Stack(args) => until_interrupted(bench_stack(args)).await,
+            BenchTarget::Run(args) => until_interrupted(bench_run(args)).await,
+            BenchTarget::Slots(args) => until_interrupted(bench_slots(args)).await,
         }
-        BenchTarget::Run(args) => {
-            runtime()?.block_on(async { until_ctrl_c(bench_run(args)).await.map_err(to_report)? })
+    });
+    match finished {
+        Ok(outcome) => outcome,
+        Err(StackError::Interrupted(signal)) => {
+            eprintln!("interrupted by {signal}: the benchmark's containers were removed");
+            Ok(ExitCode::from(130))
         }
-        BenchTarget::Slots(args) => {
-            runtime()?.block_on(async { until_ctrl_c(bench_slots(args)).await.map_err(to_report)? })
-        }
+        Err(other) => Err(to_report(other)),
     }
 }
 
@@ -118,13 +117,13 @@ async fn bench_stack(args: StackBenchArgs) -> miette::Result<ExitCode> {
     let shape = ClusterShape { taskmanagers: args.taskmanagers, slots_per_taskmanager: 4 };
     let connect = args.with.contains(&super::up::OptionalService::Connect);
     let base = StackConfig {
-        source: args.images,
-        flink: args.flink,
+        source: args.choice.images,
+        flink: args.choice.flink,
         shape,
         connect,
         ..StackConfig::default()
     };
-    let builds = images::bench_builds(args.images, args.flink, connect, args.cold)
+    let builds = images::bench_builds(args.choice.images, args.choice.flink, connect, args.cold)
         .await
         .map_err(|e| to_report(e.into()))?;
     if let Some(cold) = &builds.cold {
@@ -188,7 +187,7 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
     let planned = plan(&args.scenarios, run_id.as_str(), false)
         .map_err(|e| miette::miette!("{}{e}", e.rendered))?;
     let connect = planned.iter().any(|p| p.needs_connect());
-    let ensured = images::ensure_reporting(args.images, args.flink, connect)
+    let ensured = images::ensure_reporting(args.choice.images, args.choice.flink, connect)
         .await
         .map_err(|e| to_report(e.into()))?;
     print_images("cached", &ensured);
@@ -196,16 +195,16 @@ async fn bench_run(args: RunBenchArgs) -> miette::Result<ExitCode> {
     let cdc_missing =
         !images.flink.connectors.contains(&crate::stack::images::FlinkConnector::PostgresCdc);
     let options = RunOptions {
-        images: args.images,
-        flink: args.flink,
+        images: args.choice.images,
+        flink: args.choice.flink,
         resolved_images: Some(images.clone()),
         // The figures read each scenario's topic after it ran; the stack goes at the end.
         keep: true,
         ..RunOptions::default()
     };
     let config = StackConfig {
-        source: args.images,
-        flink: args.flink,
+        source: args.choice.images,
+        flink: args.choice.flink,
         images: Some(images),
         run_id: Some(run_id.as_str().to_string()),
         connect,
@@ -294,13 +293,13 @@ fn reads_jdbc(planned: &[crate::run::Planned], name: &str) -> bool {
 
 async fn bench_slots(args: SlotsBenchArgs) -> miette::Result<ExitCode> {
     use crate::run::slot_bench::measure;
-    let ensured = images::ensure_reporting(args.images, args.flink, false)
+    let ensured = images::ensure_reporting(args.choice.images, args.choice.flink, false)
         .await
         .map_err(|e| to_report(e.into()))?;
     print_images("cached", &ensured);
     let config = StackConfig {
-        source: args.images,
-        flink: args.flink,
+        source: args.choice.images,
+        flink: args.choice.flink,
         images: Some(ensured.images),
         ..StackConfig::default()
     };

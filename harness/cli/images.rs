@@ -22,13 +22,22 @@ pub enum ImagesCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    /// Where images come from: `registry` (Docker Hub + Maven Central), `local` (Debian + PyPI),
-    /// or `auto` (registry when Docker Hub answers).
+    #[command(flatten)]
+    pub choice: ImageChoice,
+}
+
+/// Where images come from and which Flink line runs: flattened into every command that starts
+/// a stack, so that the choice reads (and defaults) the same everywhere.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ImageChoice {
+    /// Where images come from: `registry` (Docker Hub + Maven Central), `local` (built from
+    /// Debian + PyPI; no postgres-cdc connector), or `auto` (registry when Docker Hub answers).
     #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
     pub images: ImageSource,
-    /// The Flink line (local images exist for 2.0 only).
-    #[arg(long, value_enum, default_value = "2.0")]
-    pub flink: FlinkVersion,
+    /// The Flink line [default: 1.20 on registry images, Aiven's production line, with every
+    /// connector; 2.0 on local images, the only line built locally].
+    #[arg(long, value_enum)]
+    pub flink: Option<FlinkVersion>,
 }
 
 pub fn run(args: ImagesArgs, _global: &Global) -> miette::Result<ExitCode> {
@@ -42,8 +51,9 @@ pub fn run(args: ImagesArgs, _global: &Global) -> miette::Result<ExitCode> {
 
 async fn run_build(args: BuildArgs) -> miette::Result<ExitCode> {
     // Every image a stack can need, Kafka Connect's included.
-    let ensured =
-        images::ensure_reporting(args.images, args.flink, true).await.into_diagnostic()?;
+    let ensured = images::ensure_reporting(args.choice.images, args.choice.flink, true)
+        .await
+        .into_diagnostic()?;
     let images = &ensured.images;
     println!("images: {} ({})", images.source, images.reason);
     let rows: Vec<[String; 3]> = ensured

@@ -112,3 +112,41 @@ pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
         Command::Bench(args) => bench::run(args, &cli.global),
     }
 }
+
+#[cfg(test)]
+mod help_tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    fn every_command(
+        command: &clap::Command,
+        path: String,
+        out: &mut Vec<(String, clap::Command)>,
+    ) {
+        out.push((path.clone(), command.clone()));
+        for sub in command.get_subcommands() {
+            every_command(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    /// `--help` is the first reference a user reads: every command and every option says what
+    /// it is for.
+    #[test]
+    fn every_command_and_option_has_help() {
+        let mut commands = Vec::new();
+        every_command(&Cli::command(), "cdc-harness".into(), &mut commands);
+        let mut silent = Vec::new();
+        for (path, command) in &commands {
+            if path != "cdc-harness" && command.get_about().is_none() {
+                silent.push(path.clone());
+            }
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() {
+                    silent.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+        }
+        assert!(silent.is_empty(), "no help text: {silent:?}");
+    }
+}

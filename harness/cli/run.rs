@@ -1,11 +1,11 @@
 //! `cdc-harness run`: scenarios end to end against one stack, with reports.
 
+use super::images::ImageChoice;
 use super::up::runtime;
 use super::Global;
 use crate::flink::SubmitMode;
 use crate::report::{render_summary, RunId};
 use crate::run::{plan, run_suite, RunOptions};
-use crate::stack::images::{FlinkVersion, ImageSource};
 use miette::IntoDiagnostic;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -20,12 +20,8 @@ pub struct RunArgs {
     /// Scenario files, or folders of them (`*.toml`, in name order).
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Where images come from (`local` images have no postgres-cdc connector).
-    #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
-    pub images: ImageSource,
-    /// The Flink line to run.
-    #[arg(long, value_enum, default_value = "2.0")]
-    pub flink: FlinkVersion,
+    #[command(flatten)]
+    pub choice: ImageChoice,
     /// How SQL reaches Flink: the SQL Gateway when present (auto), or the SQL-runner jar.
     #[arg(long, value_enum, default_value_t = SubmitMode::Auto)]
     pub submit: SubmitMode,
@@ -46,7 +42,7 @@ pub struct RunArgs {
     pub fail_fast: bool,
     /// Run against existing services (PostgreSQL, Kafka, a Flink cluster) described in this
     /// file instead of starting containers; only the harness's own objects are created and
-    /// dropped there. `up --detach --write-target FILE` writes one for a running stack.
+    /// dropped there. `up` and `run --keep` write one, `target.toml`, in the run's folder.
     #[arg(long, value_name = "FILE")]
     pub target: Option<PathBuf>,
     /// Scenarios to run at once (bounded by the cluster's free task slots).
@@ -76,8 +72,8 @@ pub fn run(args: RunArgs, global: &Global) -> miette::Result<ExitCode> {
         None => None,
     };
     let options = RunOptions {
-        images: args.images,
-        flink: args.flink,
+        images: args.choice.images,
+        flink: args.choice.flink,
         submit: args.submit,
         keep: args.keep,
         fail_fast: args.fail_fast,

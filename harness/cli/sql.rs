@@ -1,14 +1,17 @@
 //! `cdc-harness sql`: prints the Flink SQL a scenario runs.
 
 use super::Global;
+use crate::diagnostics::Severity;
 use crate::scenario;
 use crate::sql::generate::{generate, Dialect, Target};
+use crate::sql::lint::{lint_scenario, LintConfig};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Print the Flink SQL (source, sink, INSERT) a scenario generates, pointed at the harness's
-/// stack (postgres:5432, database harness, kafka:9092).
+/// stack (postgres:5432, database harness, kafka:9092). Exit code 0, 1 when the SQL has errors
+/// `run` would refuse (shown on stderr, the SQL still printed), 2 when the scenario is invalid.
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
     /// The scenario file.
@@ -30,11 +33,12 @@ pub enum DialectArg {
 
 pub fn run(args: SqlArgs, _global: &Global) -> miette::Result<ExitCode> {
     let color = std::io::stderr().is_terminal();
+    // An unreadable or invalid scenario is bad input, as for `run` and `lint`.
     let scenario = match scenario::load(&args.scenario) {
         Ok(s) => s,
         Err(e) => {
             eprint!("{}", e.render(color));
-            return Ok(ExitCode::FAILURE);
+            return Ok(ExitCode::from(2));
         }
     };
     let dialect = match args.dialect {
@@ -42,15 +46,29 @@ pub fn run(args: SqlArgs, _global: &Global) -> miette::Result<ExitCode> {
         DialectArg::Aiven => Dialect::Aiven,
     };
     let target = Target::preview(&scenario);
-    match generate(&scenario, &target, dialect, None) {
-        Ok(sql) => {
-            print!("{}", sql.render(args.show_secrets));
-            Ok(ExitCode::SUCCESS)
-        }
+    let sql = match generate(&scenario, &target, dialect, None) {
+        Ok(sql) => sql,
         Err(e) => {
             eprint!("{}", e.render(color));
             eprintln!("error: {e}");
-            Ok(ExitCode::FAILURE)
+            return Ok(ExitCode::from(2));
+        }
+    };
+    print!("{}", sql.render(args.show_secrets));
+    // The SQL is printed either way (it is what the user asked to see); what `run` would refuse
+    // in it is said on stderr and in the exit code.
+    let mut errors = 0;
+    for group in lint_scenario(&scenario, &target, &LintConfig::default()) {
+        for finding in group.findings.iter().filter(|f| f.severity == Severity::Error) {
+            errors += 1;
+            eprint!("{}", finding.render(&group.source, color));
         }
     }
+    if errors > 0 {
+        eprintln!(
+            "error: {errors} problem(s) in this scenario's SQL: `cdc-harness run` refuses it"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }

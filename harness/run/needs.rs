@@ -1,7 +1,7 @@
 //! What a scenario needs from the images, checked before the stack starts.
 
 use crate::scenario::{Scenario, SourceConnector, StepKind};
-use crate::stack::images::{FlinkConnector, Images};
+use crate::stack::images::{FlinkConnector, FlinkVersion, ImageSource, Images};
 
 /// Why `images` cannot run a scenario whose source uses `connector`, naming the missing piece
 /// and the images that have it; `None` when they can.
@@ -27,20 +27,36 @@ pub fn missing_piece(
     }
     if let Some((_, name)) = needed.filter(|(c, _)| !has(*c)) {
         return Some(format!(
-            "scenario `{}` needs the {name}, which the {} images ({flink}) lack: \
-             run it with `--images registry` (the official Flink images plus connector jars from \
-             Maven Central carry it)",
-            scenario.name, images.source
+            "scenario `{}` needs the {name}, which the {} images ({flink}) lack: {}",
+            scenario.name,
+            images.source,
+            remedy(images)
         ));
     }
     if !has(FlinkConnector::Kafka) {
         return Some(format!(
-            "scenario `{}` needs the kafka connector, which the {} images ({flink}) lack: \
-             use `--images registry`",
-            scenario.name, images.source
+            "scenario `{}` needs the kafka connector, which the {} images ({flink}) lack: {}",
+            scenario.name,
+            images.source,
+            remedy(images)
         ));
     }
     None
+}
+
+/// A command line that has every connector: the registry's default line.
+fn remedy(images: &Images) -> String {
+    let line = FlinkVersion::default_for(ImageSource::Registry);
+    match images.source {
+        ImageSource::Registry => format!(
+            "run it with `--images registry --flink {line}` (the line Aiven runs in production; \
+             its image carries every connector)"
+        ),
+        _ => format!(
+            "run it with `--images registry` where Docker Hub and Maven Central answer (Flink \
+             {line} by default there: the official image plus every connector's jar)"
+        ),
+    }
 }
 
 /// Steps that act on the harness's own containers (restarts, pausing the broker, a second slot
@@ -68,7 +84,7 @@ pub fn needs_containers(kind: &StepKind) -> Option<&'static str> {
 mod tests {
     use super::*;
     use crate::diagnostics::SourceFile;
-    use crate::stack::images::{FlinkImage, ImageRef, ImageSource, KafkaFlavour};
+    use crate::stack::images::{FlinkImage, ImageRef, KafkaFlavour};
 
     fn images(connectors: Vec<FlinkConnector>) -> Images {
         let image = |name: &str| ImageRef { name: name.into(), tag: "t".into() };
@@ -108,5 +124,13 @@ mod tests {
         let registry =
             images(vec![FlinkConnector::PostgresCdc, FlinkConnector::Jdbc, FlinkConnector::Kafka]);
         assert_eq!(missing_piece(&scenario(), Some(SourceConnector::Cdc), &registry), None);
+    }
+
+    #[test]
+    fn on_a_registry_line_without_the_connector_the_hint_names_another_line() {
+        let mut flink_2_0 = images(vec![FlinkConnector::Jdbc, FlinkConnector::Kafka]);
+        flink_2_0.source = ImageSource::Registry;
+        let why = missing_piece(&scenario(), Some(SourceConnector::Cdc), &flink_2_0).unwrap();
+        assert!(why.contains("`--images registry --flink 1.20`"), "{why}");
     }
 }

@@ -59,6 +59,12 @@ pub async fn run(suite: &Suite<'_>, planned: &Planned, stack_time: Duration) -> 
     let mut result = clock.finish(&planned.scenario.name, &planned.path, outcome, paths);
     // The clock started after the stack; the stack's share counts in the total it shows.
     result.duration += stack_time;
+    tracing::info!(
+        scenario = %planned.scenario.name,
+        "{} in {:.1}s",
+        result.outcome.label(),
+        result.duration.as_secs_f64()
+    );
     result
 }
 

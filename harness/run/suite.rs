@@ -62,7 +62,8 @@ impl Interruption {
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub images: ImageSource,
-    pub flink: FlinkVersion,
+    /// `None` runs the image source's line.
+    pub flink: Option<FlinkVersion>,
     pub submit: SubmitMode,
     /// Leave the containers (and the scenarios' databases) in place.
     pub keep: bool,
@@ -83,7 +84,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             images: ImageSource::Auto,
-            flink: FlinkVersion::V2_0,
+            flink: None,
             submit: SubmitMode::Auto,
             keep: false,
             fail_fast: false,
@@ -239,10 +240,17 @@ async fn run_on_new_stack(
     }
     fill(results, ran);
     if options.keep {
+        // As `up` leaves a stack: its endpoints shown, its logins and target file written.
+        let dir = stack.artefacts_dir().to_path_buf();
         let endpoints = stack.detach();
-        eprintln!(
-            "kept run {}: `cdc-harness down --run {}` removes it",
-            endpoints.run_id, endpoints.run_id
+        if let Err(e) = crate::stack::write_state(&endpoints, &dir) {
+            tracing::warn!("writing the kept stack's files: {e}");
+        }
+        eprint!(
+            "kept run {}: `cdc-harness down --run {}` removes it\n{}",
+            endpoints.run_id,
+            endpoints.run_id,
+            crate::stack::describe_endpoints(&endpoints, &dir)
         );
     } else if let Err(e) = stack.stop().await {
         tracing::warn!("removing the stack: {e}");

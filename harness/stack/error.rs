@@ -1,6 +1,7 @@
 //! The stack layer's one error type. Every failure of a service names the service.
 
 use super::images::ImageError;
+use super::signal::Signal;
 use std::path::PathBuf;
 use std::time::Duration;
 use testcontainers::bollard::errors::Error as DockerError;
@@ -28,8 +29,8 @@ pub enum StackError {
     Topic { topic: String, message: String },
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("interrupted (Ctrl-C)")]
-    Interrupted,
+    #[error("interrupted by {0}")]
+    Interrupted(Signal),
     #[error("{cause}\n  container logs: {}", logs.display())]
     WithLogs { cause: Box<StackError>, logs: PathBuf },
 }

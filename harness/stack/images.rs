@@ -47,6 +47,19 @@ pub enum FlinkVersion {
     V2_2,
 }
 
+impl FlinkVersion {
+    /// The line run when none is asked for. Registry images run 1.20, the line Aiven for Apache
+    /// Flink runs in production, whose image carries every connector a scenario can need
+    /// (postgres-cdc has no release for 2.0); local images run 2.0, the only line buildable
+    /// without Maven Central.
+    pub fn default_for(source: ImageSource) -> FlinkVersion {
+        match source {
+            ImageSource::Local => FlinkVersion::V2_0,
+            ImageSource::Registry | ImageSource::Auto => FlinkVersion::V1_20,
+        }
+    }
+}
+
 impl fmt::Display for FlinkVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -172,13 +185,14 @@ pub fn cache_dir() -> PathBuf {
 }
 
 /// Every image of one stack, made present in the engine (built or pulled where missing);
-/// `connect` adds the Kafka Connect image.
+/// `connect` adds the Kafka Connect image. `flink` `None` runs the source's line
+/// ([`FlinkVersion::default_for`]).
 pub async fn ensure(
     source: ImageSource,
-    flink: FlinkVersion,
+    flink: impl Into<Option<FlinkVersion>>,
     connect: bool,
 ) -> Result<Images, ImageError> {
-    Ok(ensure_reporting(source, flink, connect).await?.images)
+    Ok(ensure_reporting(source, flink.into(), connect).await?.images)
 }
 
 /// [`ensure`] plus what was done to each image and how long it took.
@@ -191,15 +205,15 @@ pub struct Ensured {
 
 pub async fn ensure_reporting(
     source: ImageSource,
-    flink: FlinkVersion,
+    flink: impl Into<Option<FlinkVersion>>,
     connect: bool,
 ) -> Result<Ensured, ImageError> {
-    ensure_with(source, flink, connect, build::Options::default()).await
+    ensure_with(source, flink.into(), connect, build::Options::default()).await
 }
 
 async fn ensure_with(
     source: ImageSource,
-    flink: FlinkVersion,
+    flink: Option<FlinkVersion>,
     connect: bool,
     options: build::Options,
 ) -> Result<Ensured, ImageError> {
@@ -207,7 +221,7 @@ async fn ensure_with(
     engine::ensure_engine().await?;
     let progress = build::Progress::new();
     let result = async {
-        let (source, reason) = resolve(source, flink, &progress).await?;
+        let (source, reason, flink) = resolve(source, flink, &progress).await?;
         let recipes = recipes(source, flink, connect).await?;
         let outcomes = build::realise(&recipes, options, &progress).await?;
         Ok(Ensured {
@@ -221,17 +235,21 @@ async fn ensure_with(
     result
 }
 
-/// Picks `registry` or `local` and says why.
+/// Picks `registry` or `local` and says why, and the Flink line when none was asked for.
 async fn resolve(
     source: ImageSource,
-    flink: FlinkVersion,
+    asked: Option<FlinkVersion>,
     progress: &build::Progress,
-) -> Result<(ImageSource, String), ImageError> {
+) -> Result<(ImageSource, String, FlinkVersion), ImageError> {
     let (chosen, reason) = match source {
         ImageSource::Registry => (ImageSource::Registry, "--images registry".to_string()),
         ImageSource::Local => (ImageSource::Local, "--images local".to_string()),
-        ImageSource::Auto => auto(flink, progress).await?,
+        ImageSource::Auto => {
+            auto(asked.unwrap_or(FlinkVersion::default_for(ImageSource::Registry)), progress)
+                .await?
+        }
     };
+    let flink = asked.unwrap_or(FlinkVersion::default_for(chosen));
     if chosen == ImageSource::Local {
         if let Some(missing) = catalog::local_flink_missing(flink) {
             let why = if source == ImageSource::Auto {
@@ -243,9 +261,9 @@ async fn resolve(
         }
     }
     if source == ImageSource::Auto {
-        tracing::info!("images: {chosen} ({reason})");
+        tracing::info!("images: {chosen}, Flink {flink} ({reason})");
     }
-    Ok((chosen, reason))
+    Ok((chosen, reason, flink))
 }
 
 /// `registry` when its images are here already or Docker Hub answers within a few seconds (the
@@ -428,15 +446,15 @@ pub struct BuildBench {
 
 pub async fn bench_builds(
     source: ImageSource,
-    flink: FlinkVersion,
+    flink: impl Into<Option<FlinkVersion>>,
     connect: bool,
     cold: bool,
 ) -> Result<BuildBench, ImageError> {
     engine::ensure_engine().await?;
     let progress = build::Progress::new();
-    let resolved = resolve(source, flink, &progress).await;
+    let resolved = resolve(source, flink.into(), &progress).await;
     progress.finish();
-    let (resolved, _) = resolved?;
+    let (resolved, _, flink) = resolved?;
     let cold_run = if cold {
         for recipe in recipes(resolved, flink, connect).await?.iter().rev() {
             let image = recipe.image().to_string();
@@ -445,10 +463,10 @@ pub async fn bench_builds(
                 docker::output(&["image", "rm", &image], Duration::from_secs(120)).await?;
             }
         }
-        Some(ensure_with(resolved, flink, connect, build::Options { no_cache: true }).await?)
+        Some(ensure_with(resolved, Some(flink), connect, build::Options { no_cache: true }).await?)
     } else {
         None
     };
-    let cached = ensure_with(resolved, flink, connect, build::Options::default()).await?;
+    let cached = ensure_with(resolved, Some(flink), connect, build::Options::default()).await?;
     Ok(BuildBench { source: resolved, cold: cold_run, cached })
 }

@@ -6,7 +6,7 @@
 //! container exists), and returns once every service is ready. Everything it creates carries the
 //! labels `cdc-harness.managed=true` and `cdc-harness.run=<run id>`; one run is removed by
 //! [`Stack::stop`], by dropping the `Stack` (also on panic), by a failed start, or by
-//! [`until_ctrl_c`] — unless `keep` is set — and [`down`] removes every run, orphans included.
+//! [`until_interrupted`] — unless `keep` is set — and [`down`] removes every run, orphans included.
 
 pub mod engine;
 pub mod images;
@@ -28,6 +28,7 @@ mod progress;
 mod ready;
 mod service;
 mod signal;
+mod state;
 pub mod target;
 
 pub use alone::{time_alone, Solo};
@@ -43,7 +44,8 @@ pub use flink::ClusterShape;
 pub use flink_state::MOUNT_PATH as FLINK_STATE_DIR;
 pub use progress::{ServiceReady, Timings};
 pub use service::ServiceHandle;
-pub use signal::{interrupt, until_ctrl_c, Signal};
+pub use signal::{interrupt, until_interrupted, Signal};
+pub use state::{describe_endpoints, write_state, CREDENTIALS_FILE, TARGET_FILE};
 
 use cleanup::RunGuard;
 use docker::Run;
@@ -60,7 +62,8 @@ pub const DEFAULT_ARTEFACTS_ROOT: &str = ".cdc-harness/runs";
 #[derive(Debug, Clone)]
 pub struct StackConfig {
     pub source: ImageSource,
-    pub flink: FlinkVersion,
+    /// `None` runs the image source's line ([`FlinkVersion::default_for`]).
+    pub flink: Option<FlinkVersion>,
     /// Already resolved images (tests, benchmarks); `None` resolves `source` + `flink`.
     pub images: Option<Images>,
     pub shape: ClusterShape,
@@ -82,7 +85,7 @@ impl Default for StackConfig {
     fn default() -> Self {
         StackConfig {
             source: ImageSource::Auto,
-            flink: FlinkVersion::V2_0,
+            flink: None,
             images: None,
             shape: ClusterShape { taskmanagers: 1, slots_per_taskmanager: 4 },
             keep: false,
@@ -147,7 +150,13 @@ impl Stack {
         if config.keep {
             guard.disarm();
         }
-        tracing::info!(run = %run.id, "starting the stack with {} images ({})", images.source, images.reason);
+        // Why this source was chosen was said when it was resolved: once is enough.
+        tracing::info!(
+            run = %run.id,
+            "starting the stack: {} images, Flink {}",
+            images.source,
+            images.flink.version
+        );
         match start_services(&run, &images, &config).await {
             Ok((parts, progress)) => {
                 let stack_ready = progress.elapsed();

@@ -26,10 +26,10 @@ impl std::fmt::Display for Signal {
 /// Runs `work` until it finishes or the process is interrupted (Ctrl-C, or SIGTERM on Unix). On
 /// interruption, `work` is dropped — and with it any `Stack` (or start in progress) it holds,
 /// which removes their containers unless `keep` — and [`StackError::Interrupted`] is returned.
-pub async fn until_ctrl_c<F: Future>(work: F) -> Result<F::Output, StackError> {
+pub async fn until_interrupted<F: Future>(work: F) -> Result<F::Output, StackError> {
     tokio::select! {
         output = work => Ok(output),
-        _ = interrupt() => Err(StackError::Interrupted),
+        signal = interrupt() => Err(StackError::Interrupted(signal)),
     }
 }
 

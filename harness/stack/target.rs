@@ -318,7 +318,7 @@ fn trim_slash(url: String) -> String {
     url.trim_end_matches('/').to_string()
 }
 
-/// A target file for a running stack (`up --detach --write-target`): its services as seen from
+/// A target file for a running stack (`up` and `run --keep` write it): its services as seen from
 /// the host, and from its network for Flink. It holds the stack's passwords.
 pub fn render(endpoints: &super::Endpoints) -> String {
     let pg = &endpoints.postgres;

@@ -536,6 +536,18 @@ mod tests {
     }
 
     #[test]
+    fn each_source_s_default_line_is_one_it_can_run() {
+        use super::super::ImageSource;
+        let registry = FlinkVersion::default_for(ImageSource::Registry);
+        assert_eq!(FlinkVersion::default_for(ImageSource::Auto), registry);
+        let connectors = registry_flink(registry).connectors;
+        for needed in [FlinkConnector::PostgresCdc, FlinkConnector::Jdbc, FlinkConnector::Kafka] {
+            assert!(connectors.contains(&needed), "registry {registry} lacks {needed:?}");
+        }
+        assert_eq!(local_flink_missing(FlinkVersion::default_for(ImageSource::Local)), None);
+    }
+
+    #[test]
     fn tansu_wheel_follows_the_engine_architecture() {
         for (arch, file) in [("amd64", "x86_64"), ("arm64", "aarch64")] {
             let tansu = local(arch, false)
