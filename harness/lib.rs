@@ -19,3 +19,4 @@ pub mod scenario;
 pub mod secret;
 pub mod sql;
 pub mod stack;
+pub mod terminal;

@@ -2,8 +2,8 @@
 //! folder with its redaction.
 
 use cdc_harness::report::{
-    render_summary, ArtefactKind, Failure, Outcome, Phase, PhaseTiming, RunArtefacts, RunId,
-    RunReport, ScenarioClock, ScenarioResult, MAX_SYSTEM_OUT,
+    render_summary, ArtefactKind, Failure, ImagesMade, Outcome, Phase, PhaseTiming, RunArtefacts,
+    RunId, RunReport, ScenarioClock, ScenarioResult, MAX_SYSTEM_OUT,
 };
 use cdc_harness::secret::Secret;
 use chrono::{TimeZone, Utc};
@@ -342,4 +342,18 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// A first run spends minutes making images before the stack starts: the summary says so, and
+/// the JSON carries it, so the scenario table's seconds do not pass for the whole run.
+#[test]
+fn image_building_time_is_in_the_summary_and_the_json() {
+    let mut report = sample();
+    assert!(!render_summary(&report).contains("images:"), "nothing built, nothing said");
+    report.images_made = Some(ImagesMade { count: 4, duration: ms(290_000) });
+    let summary = render_summary(&report);
+    assert!(summary.contains("images: 4 built or pulled in 4m50s"), "{summary}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["images_made"]["count"], 4);
+    assert_eq!(json["images_made"]["duration_ms"], 290_000);
 }

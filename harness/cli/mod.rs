@@ -95,7 +95,9 @@ impl std::io::Write for RedactedLine {
 impl Drop for RedactedLine {
     fn drop(&mut self) {
         let text = crate::secret::redact(&String::from_utf8_lossy(&self.0));
-        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
+        crate::terminal::above_progress(|| {
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
+        });
     }
 }
 

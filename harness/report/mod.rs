@@ -14,7 +14,8 @@ pub use crate::secret::Redactor;
 pub use artefacts::{write_atomic, ArtefactKind, RunArtefacts, ScenarioArtefacts};
 pub use junit::{to_junit, MAX_SYSTEM_OUT, SUITE_NAME};
 pub use model::{
-    Counts, Failure, Outcome, Phase, PhaseTiming, RunId, RunReport, ScenarioClock, ScenarioResult,
+    Counts, Failure, ImagesMade, Outcome, Phase, PhaseTiming, RunId, RunReport, ScenarioClock,
+    ScenarioResult,
 };
 pub use summary::{format_duration, render_summary};
 

@@ -237,6 +237,17 @@ pub struct RunReport {
     /// the stack was removed at the end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// Images built or pulled before the stack started (a first run's minutes), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images_made: Option<ImagesMade>,
+}
+
+/// Images the run had to build or pull, and how long that took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImagesMade {
+    pub count: usize,
+    #[serde(rename = "duration_ms", with = "millis")]
+    pub duration: Duration,
 }
 
 /// How many scenarios ended each way.
@@ -258,6 +269,7 @@ impl RunReport {
             artefact_dir: None,
             scenarios: Vec::new(),
             interrupted: None,
+            images_made: None,
         }
     }
 

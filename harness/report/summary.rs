@@ -37,6 +37,14 @@ pub fn render_summary(report: &RunReport) -> String {
     if let Some(signal) = &report.interrupted {
         let _ = writeln!(out, "interrupted by {signal}");
     }
+    if let Some(made) = &report.images_made {
+        let _ = writeln!(
+            out,
+            "images: {} built or pulled in {} before the stack started (once per machine)",
+            made.count,
+            format_duration(made.duration)
+        );
+    }
     if report.scenarios.is_empty() {
         return out;
     }

@@ -9,9 +9,9 @@ use super::services::Services;
 use super::ScenarioFailure;
 use crate::flink::{JobManager, SqlRunner, SubmitMode, SubmitOptions, Submitter};
 use crate::report::{
-    Outcome, Phase, RunArtefacts, RunId, RunReport, ScenarioClock, ScenarioResult,
+    ImagesMade, Outcome, Phase, RunArtefacts, RunId, RunReport, ScenarioClock, ScenarioResult,
 };
-use crate::stack::images::{self, FlinkVersion, ImageSource, Images};
+use crate::stack::images::{self, Action, FlinkVersion, ImageSource, Images};
 use crate::stack::target::Target;
 use crate::stack::{interrupt, ClusterShape, Signal, Stack, StackConfig};
 use futures::StreamExt;
@@ -134,7 +134,12 @@ pub async fn run_suite(planned: Vec<Planned>, options: &RunOptions, run_id: RunI
             fill(&mut results, ran);
             true
         }
-        None => run_on_new_stack(&planned, options, &run_id, &mut results, &interruption).await,
+        None => {
+            let (started, images_made) =
+                run_on_new_stack(&planned, options, &run_id, &mut results, &interruption).await;
+            report.images_made = images_made;
+            started
+        }
     };
     report.interrupted = interruption.signal().map(|s| s.to_string());
     report.scenarios = results.into_iter().flatten().collect();
@@ -152,32 +157,49 @@ fn fill(results: &mut [Option<ScenarioResult>], ran: Vec<(usize, ScenarioResult)
 }
 
 /// Starts a stack of the chosen images, runs on it what they can run, and removes it (unless
-/// `keep`). `false` when nothing started: the images could not be had.
+/// `keep`). `false` when nothing started: the images could not be had. Also says which images
+/// had to be built or pulled first, and how long that took.
 async fn run_on_new_stack(
     planned: &[Planned],
     options: &RunOptions,
     run_id: &RunId,
     results: &mut [Option<ScenarioResult>],
     interruption: &Interruption,
-) -> bool {
+) -> (bool, Option<ImagesMade>) {
     let connect = planned.iter().any(Planned::needs_connect);
-    let images = match options.resolved_images.clone() {
-        Some(images) => Ok(images),
-        None => {
-            images::ensure(options.images, options.flink, connect).await.map_err(|e| e.to_string())
-        }
+    let ensured = match options.resolved_images.clone() {
+        Some(images) => Ok((images, None)),
+        None => images::ensure_reporting(options.images, options.flink, connect)
+            .await
+            .map(|ensured| {
+                let count = ensured.outcomes.iter().filter(|o| o.action != Action::Present).count();
+                let made = (count > 0).then_some(ImagesMade { count, duration: ensured.duration });
+                (ensured.images, made)
+            })
+            .map_err(|e| e.to_string()),
     };
-    let images = match images {
-        Ok(images) => images,
+    let (images, images_made) = match ensured {
+        Ok(ensured) => ensured,
         Err(e) => {
             for (i, p) in planned.iter().enumerate() {
                 let failure = ScenarioFailure::error(Phase::Stack, format!("images: {e}"));
                 results[i] = Some(not_run(p, failure));
             }
-            return false;
+            return (false, None);
         }
     };
+    let started = run_on_images(planned, options, run_id, results, interruption, images).await;
+    (started, images_made)
+}
 
+async fn run_on_images(
+    planned: &[Planned],
+    options: &RunOptions,
+    run_id: &RunId,
+    results: &mut [Option<ScenarioResult>],
+    interruption: &Interruption,
+    images: Images,
+) -> bool {
     // What the images cannot run fails now, before anything starts.
     for (i, p) in planned.iter().enumerate() {
         if let Some(missing) = missing_piece(&p.scenario, p.connector, &images) {

@@ -1,7 +1,7 @@
 //! Ready times: each service reports when it is ready; the times are logged (tracing), kept for
 //! `bench stack`, and shown on one indicatif line listing what is still awaited.
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -42,11 +42,7 @@ pub(crate) struct Progress {
 
 impl Progress {
     pub fn new(awaited: Vec<String>, visible: bool) -> Self {
-        let bar = if visible { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
+        let bar = crate::terminal::progress_line("{spinner} [{elapsed}] {msg}", visible);
         let progress =
             Progress { started: Instant::now(), bar, state: Mutex::new((awaited, Vec::new())) };
         progress.redraw();
@@ -64,7 +60,7 @@ impl Progress {
             own: own_start.elapsed(),
             at: self.started.elapsed(),
         };
-        self.bar.suspend(|| tracing::info!(service, own = ?ready.own, at = ?ready.at, "ready"));
+        tracing::info!(service, own = ?ready.own, at = ?ready.at, "ready");
         {
             let mut state = self.state.lock().expect("progress lock");
             state.0.retain(|s| s != service);

@@ -49,7 +49,8 @@ async fn debootstrap(base: &Build, progress: &Progress) -> Result<(), ImageError
         if !is_debian() {
             return Err(fail("debootstrap is not installed and this is not Debian".to_string()));
         }
-        tracing::info!("debootstrap is missing; installing it with apt-get");
+        progress.log("debootstrap is missing; installing it with apt-get".to_string());
+        progress.stage(&image, "apt-get install debootstrap");
         apt_install(&["debootstrap"]).await?;
     }
 

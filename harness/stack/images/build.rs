@@ -5,7 +5,7 @@
 use super::catalog::{self, Build, PypiFile, Recipe, Role, MANAGED_LABEL};
 use super::docker::{self, CommandError};
 use super::{base, cache_dir, lock, ImageError, ImageRef};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -51,28 +51,39 @@ pub struct Options {
     pub no_cache: bool,
 }
 
-/// One progress line for the whole call; invisible when stderr is not a terminal.
+/// One progress line for the whole call: which image of how many is being made, since when,
+/// and its current step; invisible when stderr is not a terminal.
 pub struct Progress {
     bar: ProgressBar,
+    /// `[2/4] ` and when that image was started, while images are being made.
+    current: std::sync::Mutex<Option<(String, Instant)>>,
 }
 
 impl Progress {
     pub fn new() -> Self {
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {elapsed:>4} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Progress { bar }
+        let bar = crate::terminal::progress_line("{spinner} {elapsed:>4} {wide_msg}", true);
+        Progress { bar, current: std::sync::Mutex::new(None) }
+    }
+
+    /// Image `number` of `count` to make starts now.
+    fn making(&self, number: usize, count: usize) {
+        *self.current.lock().expect("progress lock") =
+            Some((format!("[{number}/{count}] "), Instant::now()));
     }
 
     pub(super) fn stage(&self, image: &str, what: &str) {
-        self.bar.set_message(format!("{image}: {what}"));
+        let current = self.current.lock().expect("progress lock");
+        let message = match &*current {
+            Some((counter, since)) => {
+                format!("{counter}{image} ({}s): {what}", since.elapsed().as_secs())
+            }
+            None => format!("{image}: {what}"),
+        };
+        self.bar.set_message(message);
     }
 
     pub(super) fn log(&self, message: String) {
-        self.bar.suspend(|| tracing::info!("{message}"));
+        tracing::info!("{message}");
     }
 
     pub fn finish(&self) {
@@ -114,12 +125,20 @@ pub async fn realise(
     let _lock = lock::acquire(&lock_path)
         .await
         .map_err(|source| ImageError::io(format!("locking {}", lock_path.display()), source))?;
-    for (recipe, outcome) in recipes.iter().zip(outcomes.iter_mut()) {
-        let started = Instant::now();
-        let image = recipe.image().to_string();
-        if docker::image_exists(&image).await? {
+    let mut to_make = Vec::new();
+    for recipe in recipes {
+        to_make.push(!docker::image_exists(&recipe.image().to_string()).await?);
+    }
+    let count = to_make.iter().filter(|&&m| m).count();
+    let mut number = 0;
+    for ((recipe, outcome), make) in recipes.iter().zip(outcomes.iter_mut()).zip(to_make) {
+        if !make {
             continue;
         }
+        number += 1;
+        progress.making(number, count);
+        let started = Instant::now();
+        let image = recipe.image().to_string();
         let action = match recipe {
             Recipe::Pull { image: reference, .. } => {
                 pull(&reference.to_string(), progress).await?;
@@ -418,6 +437,20 @@ pub fn find(recipes: &[Recipe], role: Role) -> Option<ImageRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_line_says_which_image_of_how_many_and_its_step() {
+        let progress = Progress::new();
+        progress.stage("harness/debian:x", "asking the registry");
+        assert_eq!(progress.bar.message(), "harness/debian:x: asking the registry");
+        progress.making(2, 4);
+        progress.stage("harness/flink:y", "Step 3/9 : RUN apt-get update");
+        assert_eq!(
+            progress.bar.message(),
+            "[2/4] harness/flink:y (0s): Step 3/9 : RUN apt-get update"
+        );
+        progress.finish();
+    }
 
     #[test]
     fn wheel_platform_comes_from_the_file_name() {
