@@ -202,9 +202,9 @@ fn shown_commands_use_real_subcommands_and_flags() {
             for line in command_lines(&block) {
                 let Some(words) = command_args(&line) else { continue };
                 checked += 1;
-                let at = format!("{}:{}: `{line}`", path.display(), block.line);
+                let at = format!("{}: block at line {}: `{line}`", path.display(), block.line);
                 let mut subcommand: Vec<String> = Vec::new();
-                let mut words = words.into_iter().peekable();
+                let mut words = words.into_iter();
                 loop {
                     let listed = help(&subcommand);
                     let commands = help_commands(&listed);

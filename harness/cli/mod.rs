@@ -102,6 +102,9 @@ impl Drop for RedactedLine {
 }
 
 pub fn exec(cli: Cli) -> miette::Result<ExitCode> {
+    // Resolved (and exported as DOCKER_HOST) while this process has one thread: setting an
+    // environment variable is only sound then.
+    crate::stack::docker_endpoint();
     match cli.command {
         Command::Run(args) => run::run(args, &cli.global),
         Command::Lint(args) => lint::run(args, &cli.global),

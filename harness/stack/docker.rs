@@ -26,8 +26,9 @@ pub const RUN_LABEL: &str = "cdc-harness.run";
 /// The service a container runs (`postgres`, `kafka`, `jobmanager`, `taskmanager-1`, ...).
 pub const SERVICE_LABEL: &str = "cdc-harness.service";
 
-/// Connects to the engine named by `DOCKER_HOST`, or the local socket.
+/// Connects to the one Docker endpoint (exported as `DOCKER_HOST` by its resolution).
 pub fn connect() -> Result<Docker, StackError> {
+    super::docker_endpoint();
     Docker::connect_with_defaults().map_err(StackError::from)
 }
 

@@ -17,12 +17,12 @@ const DOCKERD_START_TIMEOUT: Duration = Duration::from_secs(90);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("no Docker engine answers ({detail}); cdc-harness sets one up only as root on Debian. {INSTALL_HELP}")]
-    Unavailable { detail: String },
+    #[error("no Docker engine answers at {endpoint} ({detail}); cdc-harness sets one up only as root on Debian, at the default socket. {INSTALL_HELP}")]
+    Unavailable { endpoint: String, detail: String },
     #[error(
-        "the Docker engine refuses this user ({detail}); run as root or join the `docker` group"
+        "the Docker engine at {endpoint} refuses this user ({detail}); run as root or join the `docker` group"
     )]
-    PermissionDenied { detail: String },
+    PermissionDenied { endpoint: String, detail: String },
     #[error("installing {packages} with apt-get failed: {source}")]
     Install { packages: String, source: CommandError },
     #[error("dockerd was started but did not answer within {}s ({detail}); its log is {}", DOCKERD_START_TIMEOUT.as_secs(), log.display())]
@@ -38,20 +38,21 @@ enum Probe {
 
 /// Makes sure a Docker engine answers, installing and starting one where we may.
 pub async fn ensure_engine() -> Result<(), EngineError> {
+    let endpoint = super::docker_endpoint();
     let detail = match probe().await {
         Ok(version) => {
-            tracing::debug!("Docker engine {version} answers");
+            tracing::debug!("Docker engine {version} answers at {endpoint}");
             return Ok(());
         }
-        Err(Probe::Denied(detail)) => return Err(EngineError::PermissionDenied { detail }),
+        Err(Probe::Denied(detail)) => {
+            return Err(EngineError::PermissionDenied { endpoint: endpoint.to_string(), detail })
+        }
         Err(Probe::Down(detail)) => detail,
     };
-    // Only the local default engine is ours to set up; a remote one is the user's.
-    let remote = std::env::var("DOCKER_HOST")
-        .map(|host| !host.is_empty() && host != "unix:///var/run/docker.sock")
-        .unwrap_or(false);
+    // Only the local default engine is ours to set up; one elsewhere is the user's.
+    let remote = endpoint.host != "unix:///var/run/docker.sock";
     if remote || !(is_root() && is_debian()) {
-        return Err(EngineError::Unavailable { detail });
+        return Err(EngineError::Unavailable { endpoint: endpoint.to_string(), detail });
     }
     if dockerd_running() {
         tracing::info!("dockerd is running but does not answer yet ({detail}); waiting for it");

@@ -16,6 +16,7 @@ mod cleanup;
 mod client;
 mod connect;
 mod docker;
+mod docker_host;
 mod endpoints;
 mod error;
 mod flink;
@@ -36,6 +37,7 @@ pub use cleanup::{Inventory, LabelledContainer, Scope};
 pub use client::{ClientCommand, ClientOutput};
 pub use connect::{OFFSET_FLUSH_INTERVAL_MS, POSTGRES_CONNECTOR};
 pub use docker::{MANAGED_LABEL, RUN_LABEL, SERVICE_LABEL};
+pub use docker_host::{docker_endpoint, DockerEndpoint};
 pub use endpoints::{
     ConnectEndpoint, Credentials, Endpoints, FlinkEndpoint, KafkaEndpoint, PostgresEndpoint,
 };

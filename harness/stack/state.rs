@@ -6,7 +6,6 @@
 use super::endpoints::Endpoints;
 use super::error::StackError;
 use super::images::{KafkaFlavour, DEBEZIUM_VERSION};
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// In the run's folder: the stack as a `run --target` file.
@@ -88,11 +87,9 @@ pub fn describe_endpoints(endpoints: &Endpoints, dir: &Path) -> String {
         ));
     }
     line(format!("  network      {}", endpoints.network));
-    let mut out = text;
-    let _ = write!(
-        out,
-        "  as a target  cdc-harness run --target {} <scenarios>\n",
+    line(format!(
+        "  as a target  cdc-harness run --target {} <scenarios>",
         dir.join(TARGET_FILE).display()
-    );
-    out
+    ));
+    text
 }
