@@ -49,6 +49,13 @@ fn bad_setup_scenario(dir: &Path) -> (PathBuf, usize) {
     (path, line)
 }
 
+/// No container or network of the run is left in the engine.
+fn assert_nothing_left(run_id: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let left = rt.block_on(inventory(&Scope::Run(run_id.to_string()))).unwrap();
+    assert!(left.is_empty(), "run {run_id} left {left:?}");
+}
+
 fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cdc-harness"))
 }
@@ -137,9 +144,7 @@ fn the_binary_exits_1_with_the_diff_and_leaves_no_container() {
         "container logs saved on failure"
     );
 
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let left = rt.block_on(inventory(&Scope::Run(run_id.clone()))).unwrap();
-    assert!(left.is_empty(), "run {run_id} left {left:?}");
+    assert_nothing_left(&run_id);
 }
 
 #[test]
@@ -168,8 +173,7 @@ fn cdc_scenarios_on_local_images_fail_naming_the_missing_connector() {
     }
     // Nothing runnable: no stack was started.
     let run_id = report["run_id"].as_str().unwrap().to_string();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    assert!(rt.block_on(inventory(&Scope::Run(run_id))).unwrap().is_empty());
+    assert_nothing_left(&run_id);
 }
 
 #[test]
@@ -275,9 +279,7 @@ fn sigterm_mid_scenario_reports_it_interrupted_and_removes_the_stack() {
     let logs = dir.join("artefacts").join(&run_id).join("logs");
     assert!(std::fs::read_dir(&logs).map(|d| d.count()).unwrap_or(0) > 0, "container logs saved");
 
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let left = rt.block_on(inventory(&Scope::Run(run_id.clone()))).unwrap();
-    assert!(left.is_empty(), "run {run_id} left {left:?}");
+    assert_nothing_left(&run_id);
 }
 
 /// A misspelt connector option is an error before anything starts, shown at its line in the
@@ -351,7 +353,5 @@ fn run_keep_leaves_the_stack_with_its_endpoints_and_target_file() {
         let mode = std::fs::metadata(&target_file).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "target.toml is readable by others: {mode:o}");
     }
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let left = rt.block_on(inventory(&Scope::Run(run_id.clone()))).unwrap();
-    assert!(left.is_empty(), "`down --run` left {left:?}");
+    assert_nothing_left(&run_id);
 }

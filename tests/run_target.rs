@@ -10,7 +10,7 @@ use cdc_harness::flink::JobManager;
 use cdc_harness::stack::images::{self, FlinkVersion, ImageSource};
 use cdc_harness::stack::{target, Stack, StackConfig};
 use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
-use run_support::{broker_topics, names, scratch, superuser_session, STACK};
+use run_support::{broker_topics, files_under, names, scratch, superuser_session, STACK};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -233,22 +233,9 @@ async fn a_target_keeps_everything_but_what_the_harness_made() {
     let target_text = std::fs::read_to_string(&target_file).unwrap();
     let password = stack.endpoints().postgres.replication.password.expose().to_string();
     assert!(target_text.contains(&password), "the target file carries the login");
-    for entry in walk(&artefacts) {
+    for entry in files_under(&artefacts) {
         let content = std::fs::read_to_string(&entry).unwrap_or_default();
         assert!(!content.contains(&password), "{} shows the password", entry.display());
     }
     stack.stop().await.expect("the stack stops");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }

@@ -7,8 +7,8 @@
 
 mod run_support;
 
-use run_support::{scratch, STACK};
-use std::path::{Path, PathBuf};
+use run_support::{files_under, scratch, STACK};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// Every planted value contains this.
@@ -33,19 +33,6 @@ fn assert_clean(what: &str, out: &Output) -> String {
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!text.contains(PLANTED), "{what} shows a secret:\n{text}");
     text
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
 }
 
 #[test]
@@ -109,7 +96,7 @@ fn a_failing_run_writes_no_secret_in_any_report_artefact_or_container_log() {
     ]);
     let text = assert_clean("run (failing)", &out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    let written = files(&dir);
+    let written = files_under(&dir);
     let logs: Vec<&PathBuf> =
         written.iter().filter(|p| p.to_string_lossy().ends_with("-postgres.log")).collect();
     assert_eq!(logs.len(), 1, "PostgreSQL's container log is saved: {written:?}");
