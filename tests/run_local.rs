@@ -355,3 +355,36 @@ fn run_keep_leaves_the_stack_with_its_endpoints_and_target_file() {
     }
     assert_nothing_left(&run_id);
 }
+
+/// A corporate proxy in the environment (here a dead one) must not come between the harness and
+/// its own containers: readiness probes, Flink's REST API and the broker are reached directly.
+#[test]
+fn a_dead_proxy_in_the_environment_does_not_stop_a_run() {
+    let _one_stack = STACK.lock().unwrap_or_else(|e| e.into_inner());
+    // The images are made first, without the proxy: this test is about the run, not the build.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(cdc_harness::stack::images::ensure(
+        cdc_harness::stack::images::ImageSource::Local,
+        None,
+        false,
+    ))
+    .expect("images");
+    let dir = scratch("run-local", "proxy");
+    let dead = "http://127.0.0.1:9";
+    let mut command = cli();
+    for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
+    {
+        command.env(name, dead);
+    }
+    let out = command
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .args(["-q", "run", "--images", "local", "--artefacts"])
+        .arg(dir.join("artefacts"))
+        .arg(repo("scenarios/jdbc-kafka-json.toml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 passed"), "{stdout}");
+}

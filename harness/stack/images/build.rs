@@ -231,6 +231,25 @@ async fn build_image(
     result
 }
 
+const PROXY_VARIABLES: [&str; 8] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// The proxy variables set (non-empty) in this process's environment.
+fn proxy_variables() -> Vec<&'static str> {
+    PROXY_VARIABLES
+        .into_iter()
+        .filter(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()))
+        .collect()
+}
+
 /// `docker build` of a written context, labelled as the harness's.
 pub async fn docker_build(
     build: &Build,
@@ -250,6 +269,13 @@ pub async fn docker_build(
     }
     for arg in &build_args {
         args.extend(["--build-arg", arg]);
+    }
+    // Downloads inside the build (apt, Maven Central) go through the user's proxy, as everything
+    // else on their machine does. Named without a value, Docker takes each from this process's
+    // environment: a proxy's credentials never appear in the command line or a log. Docker
+    // leaves these predefined arguments out of the image's history and cache keys.
+    for name in proxy_variables() {
+        args.extend(["--build-arg", name]);
     }
     let context_arg = context.to_string_lossy().into_owned();
     args.push(&context_arg);
