@@ -1,10 +1,9 @@
 //! `cdc-harness sql`: prints the Flink SQL a scenario runs.
 
 use super::Global;
-use crate::diagnostics::Severity;
 use crate::scenario;
 use crate::sql::generate::{generate, Dialect, Target};
-use crate::sql::lint::{lint_scenario, LintConfig};
+use crate::sql::lint::refusals;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,16 +56,12 @@ pub fn run(args: SqlArgs, _global: &Global) -> miette::Result<ExitCode> {
     print!("{}", sql.render(args.show_secrets));
     // The SQL is printed either way (it is what the user asked to see); what `run` would refuse
     // in it is said on stderr and in the exit code.
-    let mut errors = 0;
-    for group in lint_scenario(&scenario, &target, &LintConfig::default()) {
-        for finding in group.findings.iter().filter(|f| f.severity == Severity::Error) {
-            errors += 1;
-            eprint!("{}", finding.render(&group.source, color));
-        }
-    }
-    if errors > 0 {
+    let refused = refusals(&scenario, &target, color);
+    if !refused.is_empty() {
+        refused.iter().for_each(|finding| eprint!("{finding}"));
         eprintln!(
-            "error: {errors} problem(s) in this scenario's SQL: `cdc-harness run` refuses it"
+            "error: {} problem(s) in this scenario's SQL: `cdc-harness run` refuses it",
+            refused.len()
         );
         return Ok(ExitCode::FAILURE);
     }

@@ -3,13 +3,13 @@
 //! share isolated names.
 
 use super::convert::{convert_expectation, sink_format};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::expect;
 use crate::kafka::SinkFormat;
 use crate::postgres::IsolatedNames;
 use crate::scenario::{self, Scenario, SourceConnector};
 use crate::sql::generate::{generate, Dialect, Target};
-use crate::sql::lint::{lint_scenario, LintConfig};
+use crate::sql::lint::refusals;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -98,16 +98,9 @@ pub fn plan(paths: &[PathBuf], run_id: &str, color: bool) -> Result<Vec<Planned>
         };
         // Everything the linter can tell without a database, before anything starts: the SQL
         // and connector configuration as the scenario will run them.
-        let mut lint_errors = 0;
-        for group in lint_scenario(&scenario, &target, &LintConfig::default()) {
-            let errors: Vec<&Finding> =
-                group.findings.iter().filter(|f| f.severity == Severity::Error).collect();
-            lint_errors += errors.len();
-            for f in errors {
-                problem(f.render(&group.source, color));
-            }
-        }
-        if lint_errors > 0 {
+        let refused = refusals(&scenario, &target, color);
+        if !refused.is_empty() {
+            refused.into_iter().for_each(&mut problem);
             continue;
         }
         let (Some(format), true) = (format, findings.is_empty()) else {

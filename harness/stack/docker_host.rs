@@ -26,12 +26,23 @@ impl std::fmt::Display for DockerEndpoint {
 
 static ENDPOINT: OnceLock<DockerEndpoint> = OnceLock::new();
 
+/// Where every client looks when nothing says otherwise.
+pub(super) const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
 /// The endpoint, resolved on first use and exported as `DOCKER_HOST` for testcontainers, bollard
 /// and the `docker` CLI (children inherit it). The CLI calls this before it starts any thread.
 pub fn docker_endpoint() -> &'static DockerEndpoint {
     ENDPOINT.get_or_init(|| {
         let endpoint = resolve(&|name| std::env::var(name).ok(), home().as_deref());
-        if std::env::var("DOCKER_HOST").ok().as_deref() != Some(endpoint.host.as_str()) {
+        // Exported only where a client would otherwise pick another engine (a context, a
+        // desktop socket, an empty DOCKER_HOST): changing the environment is only sound while
+        // no other thread reads it, which holds for the CLI, not for a test binary.
+        let current = std::env::var("DOCKER_HOST").ok();
+        let needed = match current.as_deref() {
+            Some(host) => host != endpoint.host,
+            None => endpoint.host != DEFAULT_HOST,
+        };
+        if needed {
             std::env::set_var("DOCKER_HOST", &endpoint.host);
         }
         tracing::debug!("Docker engine: {endpoint}");
@@ -61,7 +72,7 @@ pub fn resolve(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Doc
             }
         }
     }
-    let mut sockets = vec![PathBuf::from("/var/run/docker.sock")];
+    let mut sockets = vec![PathBuf::from(DEFAULT_HOST.trim_start_matches("unix://"))];
     if let Some(runtime) = set("XDG_RUNTIME_DIR") {
         sockets.push(Path::new(&runtime).join("docker.sock"));
         sockets.push(Path::new(&runtime).join(".docker/run/docker.sock"));

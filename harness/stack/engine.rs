@@ -50,7 +50,7 @@ pub async fn ensure_engine() -> Result<(), EngineError> {
         Err(Probe::Down(detail)) => detail,
     };
     // Only the local default engine is ours to set up; one elsewhere is the user's.
-    let remote = endpoint.host != "unix:///var/run/docker.sock";
+    let remote = endpoint.host != super::docker_host::DEFAULT_HOST;
     if remote || !(is_root() && is_debian()) {
         return Err(EngineError::Unavailable { endpoint: endpoint.to_string(), detail });
     }

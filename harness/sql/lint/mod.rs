@@ -22,7 +22,7 @@ mod table;
 pub use connector::{aiven_name, upstream_name, AIVEN_NAMES};
 pub(crate) use options::check_typed;
 pub use options::{is_secret, placeholder};
-pub use scenario::{lint_scenario, LintedSource};
+pub use scenario::{lint_scenario, refusals, LintedSource};
 pub use suggest::did_you_mean;
 
 use crate::diagnostics::{Finding, SourceFile, Span};

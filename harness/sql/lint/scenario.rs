@@ -18,6 +18,18 @@ pub struct LintedSource {
     pub findings: Vec<Finding>,
 }
 
+/// The errors `run` refuses a scenario for, rendered (snippets masked) for stderr: what `run`
+/// reports at plan time and `sql` under the SQL it prints.
+pub fn refusals(scenario: &Scenario, target: &Target, color: bool) -> Vec<String> {
+    let mut rendered = Vec::new();
+    for group in lint_scenario(scenario, target, &LintConfig::default()) {
+        for finding in group.findings.iter().filter(|f| f.severity == Severity::Error) {
+            rendered.push(finding.render(&group.source, color));
+        }
+    }
+    rendered
+}
+
 /// Lints a parsed scenario's SQL for `target` (for `lint`, [`Target::preview`]).
 pub fn lint_scenario(
     scenario: &Scenario,
