@@ -145,7 +145,8 @@ fn merge(mut ranges: Ranges) -> Ranges {
 /// literal string). A doubled quote inside a value is an escaped quote (SQL), as is a backslash
 /// before one (JSON).
 fn quoted_pairs(text: &str, quote: char, out: &mut Ranges) {
-    let separator = if quote == '"' { ':' } else { '=' };
+    // JSON separates with `:`; SQL `WITH` options and TOML keys (`"passwd" = "…"`) with `=`.
+    let separators: &[char] = if quote == '"' { &[':', '='] } else { &['='] };
     for (open, _) in text.match_indices(quote) {
         let key_start = open + 1;
         let Some(key_len) = text[key_start..].find([quote, '\n']) else { continue };
@@ -155,7 +156,7 @@ fn quoted_pairs(text: &str, quote: char, out: &mut Ranges) {
             continue;
         }
         let after = &text[key_start + key_len + 1..];
-        let Some(value_side) = after.trim_start().strip_prefix(separator) else { continue };
+        let Some(value_side) = after.trim_start().strip_prefix(separators) else { continue };
         let value_side = value_side.trim_start();
         if !value_side.starts_with(quote) {
             continue;
@@ -215,13 +216,22 @@ fn sql_password_literals(text: &str, out: &mut Ranges) {
 /// quote, quotes included).
 fn key_values(text: &str, out: &mut Ranges) {
     let is_key_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    let blank = |c: char| c == ' ' || c == '\t';
     for (eq, _) in text.match_indices('=') {
-        let key_start = text[..eq].rfind(|c: char| !is_key_char(c)).map_or(0, |i| i + 1);
-        let key = &text[key_start..eq];
+        // TOML spaces its keys (`passwd = "…"`): spaces around `=` count when a quote follows.
+        let key_end = text[..eq].trim_end_matches(blank).len();
+        let key_start = text[..key_end].rfind(|c: char| !is_key_char(c)).map_or(0, |i| i + 1);
+        let key = &text[key_start..key_end];
         if key.is_empty() || !is_secret_key(key) {
             continue;
         }
-        let value = &text[eq + 1..];
+        let spaced = &text[eq + 1..];
+        let value = spaced.trim_start_matches(blank);
+        let spaced_quote = value.starts_with(['\'', '"']);
+        if (key_end < eq || value.len() < spaced.len()) && !spaced_quote {
+            continue;
+        }
+        let eq = eq + (spaced.len() - value.len());
         let len = match value.chars().next() {
             Some(q @ ('\'' | '"')) => match value[1..].find(q) {
                 Some(close) => close + 2,
@@ -309,6 +319,17 @@ mod tests {
             redact(toml),
             "sql = '''\nCREATE TABLE t WITH ('a' = 'b', 'passwd' = '******')\n'''"
         );
+    }
+
+    #[test]
+    fn toml_secret_keys_are_redacted_quoted_or_bare() {
+        let toml = "options = { \"passwd\" = \"s3cr3t\", \"a\" = \"b\" }\npassword = 'x'";
+        assert_eq!(
+            redact(toml),
+            "options = { \"passwd\" = \"******\", \"a\" = \"b\" }\npassword = ******"
+        );
+        // A password key in prose, with no quoted value after it, is left alone.
+        assert_eq!(redact("password = required"), "password = required");
     }
 
     #[test]

@@ -67,10 +67,16 @@ fn lint_sql_and_preflight_never_show_a_secret() {
 
 #[test]
 fn a_run_refused_at_plan_time_shows_no_secret() {
-    let out = harness(&["run", "--images", "local", &fixture("verbatim.toml")]);
-    let text = assert_clean("run (refused)", &out);
-    assert_eq!(out.status.code(), Some(2), "{text}");
-    assert!(text.contains("nothing was started"), "{text}");
+    for file in ["verbatim.toml", "structured.toml"] {
+        let out = harness(&["run", "--images", "local", &fixture(file)]);
+        let text = assert_clean(&format!("run {file} (refused)"), &out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(text.contains("nothing was started"), "{text}");
+    }
+    // Its snippet shows the TOML line, the value masked.
+    let out = harness(&["lint", &fixture("structured.toml")]);
+    let text = assert_clean("lint structured.toml", &out);
+    assert!(text.contains(r#"options = { "passwd" = "************" }"#), "{text}");
 }
 
 #[test]
