@@ -1,8 +1,7 @@
 //! `cdc-harness bench`: measurements printed as figures (speed targets live here, not in tests).
 
-use super::images::ImageChoice;
 use super::up::{runtime, to_report};
-use super::Global;
+use super::{Global, ImageChoice};
 use crate::stack::images::{self, Ensured};
 use crate::stack::{
     time_alone, until_interrupted, ClusterShape, Solo, Stack, StackConfig, StackError,

@@ -1,7 +1,7 @@
 //! `cdc-harness images build|list`: make the stack's images present ahead of time, or show them.
 
-use super::Global;
-use crate::stack::images::{self, FlinkVersion, ImageSource};
+use super::{Global, ImageChoice};
+use crate::stack::images;
 use miette::{Context, IntoDiagnostic};
 use std::process::ExitCode;
 
@@ -24,20 +24,6 @@ pub enum ImagesCommand {
 pub struct BuildArgs {
     #[command(flatten)]
     pub choice: ImageChoice,
-}
-
-/// Where images come from and which Flink line runs: flattened into every command that starts
-/// a stack, so that the choice reads (and defaults) the same everywhere.
-#[derive(Debug, Clone, Copy, clap::Args)]
-pub struct ImageChoice {
-    /// Where images come from: `registry` (Docker Hub + Maven Central), `local` (built from
-    /// Debian + PyPI; no postgres-cdc connector), or `auto` (registry when Docker Hub answers).
-    #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
-    pub images: ImageSource,
-    /// The Flink line [default: 1.20 on registry images, Aiven's production line, with every
-    /// connector; 2.0 on local images, the only line built locally].
-    #[arg(long, value_enum)]
-    pub flink: Option<FlinkVersion>,
 }
 
 pub fn run(args: ImagesArgs, _global: &Global) -> miette::Result<ExitCode> {

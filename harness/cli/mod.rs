@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, each a `run(args, &Global) -> Result<ExitCode>`.
 //! Only subcommands that work are listed here.
 
+use crate::stack::images::{FlinkVersion, ImageSource};
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -99,6 +100,20 @@ impl Drop for RedactedLine {
             let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
         });
     }
+}
+
+/// Where images come from and which Flink line runs: flattened into every command that starts
+/// a stack, so that the choice reads (and defaults) the same everywhere.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ImageChoice {
+    /// Where images come from: `registry` (Docker Hub + Maven Central), `local` (built from
+    /// Debian + PyPI; no postgres-cdc connector), or `auto` (registry when Docker Hub answers).
+    #[arg(long, value_enum, default_value_t = ImageSource::Auto)]
+    pub images: ImageSource,
+    /// The Flink line [default: 1.20 on registry images, Aiven's production line, with every
+    /// connector; 2.0 on local images, the only line built locally].
+    #[arg(long, value_enum)]
+    pub flink: Option<FlinkVersion>,
 }
 
 pub fn exec(cli: Cli) -> miette::Result<ExitCode> {

@@ -1,8 +1,7 @@
 //! `cdc-harness run`: scenarios end to end against one stack, with reports.
 
-use super::images::ImageChoice;
 use super::up::runtime;
-use super::Global;
+use super::{Global, ImageChoice};
 use crate::flink::SubmitMode;
 use crate::report::{render_summary, RunId};
 use crate::run::{plan, run_suite, RunOptions};

@@ -1,8 +1,7 @@
 //! `cdc-harness up`: starts the stack, prints where its services answer, keeps it until Ctrl-C
 //! (or leaves it running with `--detach`).
 
-use super::images::ImageChoice;
-use super::Global;
+use super::{Global, ImageChoice};
 use crate::stack::{
     describe_endpoints, interrupt, until_interrupted, write_state, ClusterShape, Signal, Stack,
     StackConfig, StackError,
